@@ -1,0 +1,30 @@
+import { type CliIo, type Command, processIo } from "./io";
+
+const USAGE = `usage: gbo-vault <command> [options]
+
+commands:
+  render <stack> [--format text|json|markdown]   print the stack's Vault layout, offline
+  acl test FILE... [--json]                      run Vault ACL case files
+  acl capabilities --policy FILE... [--identity FILE] PATH
+                                                 print the capabilities on PATH, offline
+`;
+
+/** Loads each command lazily, so `render` does not pay for modules it never uses. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  acl: async () => (await import("../acl/cli")).aclCommand,
+};
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    io.stderr(`gbo-vault: unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  const command = await load();
+  return command(rest, io);
+}
