@@ -9,9 +9,13 @@ commands:
                                                  print the capabilities on PATH, offline
 `;
 
-/** Loads each command lazily, so `render` does not pay for modules it never uses. */
+/**
+ * Loads each command lazily, so `render` does not pay for modules it never uses. `require` rather than `import()`
+ * because the CLI runs as CommonJS under tsx, which leaves `import()` to the ESM loader.
+ */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  acl: async () => (await import("../acl/cli")).aclCommand,
+  render: async () => (require("./render") as typeof import("./render")).renderCommand,
+  acl: async () => (require("../acl/cli") as typeof import("../acl/cli")).aclCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

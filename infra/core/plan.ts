@@ -1,0 +1,340 @@
+/**
+ * The plan: plain, serialisable data that `pulumi up`, `render` and `verify` all derive from. It holds paths,
+ * key names, policies, auth backends, roles and identity objects, and which config key feeds each secret key,
+ * but never a secret value.
+ */
+import type { Catalog, CatalogScope } from "./catalog";
+import { renderPolicy, type PolicyModel } from "./hcl";
+import type { Id } from "./ids";
+import { allPolicyNames, buildPolicies, METADATA, type Principal, policyName } from "./policies";
+import { kvApiPath, type Layout, scopeRoot } from "./paths";
+import type { StackSettings, ValueStatus } from "./settings";
+
+export interface MountPlan {
+  path: string;
+  type: "kv";
+  options: { version: "2" };
+  description: string;
+  kvConfig: { maxVersions: number; casRequired: boolean; deleteVersionAfterSeconds: number };
+}
+
+export interface AuthBackendPlan {
+  path: string;
+  type: "approle" | "oidc";
+  description: string;
+  oidc?: {
+    discoveryUrl: string;
+    boundIssuer: string;
+    clientId: string;
+    clientSecret: ValueStatus;
+    defaultRole: string;
+  };
+}
+
+export interface RolePlan {
+  backend: string;
+  name: string;
+  type: "approle" | "oidc";
+  policies: string[];
+  /** What the role is for, for example `app` or `bot acme/support`. */
+  principal: string;
+  tokenTtlSeconds: number;
+  tokenMaxTtlSeconds: number;
+  approle?: {
+    /** Fixed role id, so the bot's entity alias (named after the role id) can be declared. */
+    roleId?: string;
+    secretIdTtlSeconds: number;
+    secretIdNumUses: number;
+    tokenBoundCidrs: string[];
+    secretIdBoundCidrs: string[];
+  };
+  oidc?: {
+    userClaim: string;
+    groupsClaim: string;
+    claimMappings: Record<string, string>;
+    boundAudiences: string[];
+    allowedRedirectUris: string[];
+    scopes: string[];
+  };
+}
+
+export interface EntityPlan {
+  name: string;
+  metadata: Record<string, string>;
+  alias: { backend: string; name: string };
+}
+
+export interface GroupPlan {
+  name: string;
+  type: "external";
+  policies: string[];
+  alias: { backend: string; name: string };
+}
+
+export interface PolicyPlan {
+  name: string;
+  principal: Principal;
+  description: string;
+  model: PolicyModel;
+  /** Canonical HCL; accessor markers `<accessor:PATH>` stand for auth mount accessors known only after apply. */
+  hcl: string;
+}
+
+export interface SecretKeyPlan {
+  name: string;
+  secret: boolean;
+  status: ValueStatus;
+  /** The config key that feeds the value, for example `gbo-vault:infrastructure.tables.password`. */
+  configKey: string;
+  /** Top-level config key and the path inside it, for reading the value at run time. */
+  source: { configKey: string; path: string[] };
+}
+
+export interface SecretPlan {
+  mount: string;
+  /** Path under the mount, for example `gbo/tenants/dev/infrastructure/tables`. */
+  path: string;
+  /** API path of the data, `secret/data/...`. */
+  dataPath: string;
+  scope: "system" | "tenant";
+  catalogPath: string;
+  keys: SecretKeyPlan[];
+}
+
+/** A secret that the app or people write at run time; the plan lists its shape, never an instance. */
+export interface RuntimeSecretPlan {
+  scope: Extract<CatalogScope, "bot" | "user">;
+  /** Path pattern, for example `gbo/orgs/<org>/bots/<bot>/email`. */
+  pathPattern: string;
+  description: string;
+  keys: Array<{ name: string; secret: boolean }>;
+  /** The system path the app reads when this secret is absent. */
+  fallback?: string;
+}
+
+export interface Plan {
+  project: string;
+  stack: string;
+  tenant: { id: Id; name: string; domain: string };
+  provider: { address: string; namespace?: string };
+  protect: boolean;
+  layout: Layout;
+  mounts: MountPlan[];
+  authBackends: AuthBackendPlan[];
+  roles: RolePlan[];
+  policies: PolicyPlan[];
+  identity: { entities: EntityPlan[]; groups: GroupPlan[] };
+  secrets: SecretPlan[];
+  runtimeSecrets: RuntimeSecretPlan[];
+  orgs: Array<{ id: Id; bots: Id[] }>;
+}
+
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+/** Returns the AppRole role name and role id of a declared bot. */
+export function botRoleName(org: Id, bot: Id): string {
+  return `bot-${org}-${bot}`;
+}
+
+export function appRoleName(tenant: Id): string {
+  return `botserver-${tenant}`;
+}
+
+export const USER_ROLE = "user";
+
+/** Builds the plan of one stack from validated settings and the catalog. Pure: no I/O, no Pulumi. */
+export function buildPlan(settings: StackSettings, catalog: Catalog): Plan {
+  const layout: Layout = { mount: settings.kv.mount, prefix: settings.kv.prefix, tenant: settings.tenant.id };
+  const approle = settings.auth.approle;
+  const oidc = settings.auth.oidc;
+
+  const secrets: SecretPlan[] = settings.seeded
+    .filter((seeded) => seeded.keys.some((key) => key.status !== "missing"))
+    .map((seeded) => {
+      const path = `${scopeRoot(layout, { scope: seeded.scope })}/${seeded.path}`;
+      return {
+        mount: layout.mount,
+        path,
+        dataPath: kvApiPath(layout, "data", path),
+        scope: seeded.scope,
+        catalogPath: seeded.catalogPath,
+        keys: seeded.keys.map((key) => ({
+          name: key.key,
+          secret: key.secret,
+          status: key.status,
+          configKey: `${settings.project}:${[key.configKey, ...key.configPath].join(".")}`,
+          source: { configKey: key.configKey, path: key.configPath },
+        })),
+      };
+    });
+
+  const policyModels = buildPolicies({
+    layout,
+    catalog,
+    approlePath: approle.path,
+    oidcPath: oidc.path,
+    managedSecretPaths: secrets.map((secret) => secret.path),
+    policyNames: allPolicyNames(layout),
+  });
+  const policies: PolicyPlan[] = (Object.entries(policyModels) as Array<[Principal, PolicyModel]>).map(
+    ([principal, model]) => ({
+      name: model.name,
+      principal,
+      description: model.description,
+      model,
+      hcl: renderPolicy(model),
+    }),
+  );
+
+  const approleBase = {
+    secretIdTtlSeconds: approle.secretIdTtlSeconds,
+    secretIdNumUses: approle.secretIdNumUses,
+    tokenBoundCidrs: approle.tokenBoundCidrs,
+    secretIdBoundCidrs: approle.secretIdBoundCidrs,
+  };
+  const roles: RolePlan[] = [
+    {
+      backend: approle.path,
+      name: appRoleName(layout.tenant),
+      type: "approle",
+      policies: [policyName(layout, "app")],
+      principal: "app",
+      tokenTtlSeconds: approle.tokenTtlSeconds,
+      tokenMaxTtlSeconds: approle.tokenMaxTtlSeconds,
+      approle: { ...approleBase },
+    },
+  ];
+  const entities: EntityPlan[] = [];
+  for (const org of settings.orgs) {
+    for (const bot of org.bots) {
+      const name = botRoleName(org.id, bot);
+      roles.push({
+        backend: approle.path,
+        name,
+        type: "approle",
+        policies: [policyName(layout, "bot")],
+        principal: `bot ${org.id}/${bot}`,
+        tokenTtlSeconds: approle.tokenTtlSeconds,
+        tokenMaxTtlSeconds: approle.tokenMaxTtlSeconds,
+        approle: { ...approleBase, roleId: name },
+      });
+      entities.push({
+        name,
+        metadata: { [METADATA.org]: org.id, [METADATA.bot]: bot, tenant: layout.tenant },
+        alias: { backend: approle.path, name },
+      });
+    }
+  }
+  roles.push({
+    backend: oidc.path,
+    name: USER_ROLE,
+    type: "oidc",
+    policies: [policyName(layout, "user")],
+    principal: "user",
+    tokenTtlSeconds: oidc.tokenTtlSeconds,
+    tokenMaxTtlSeconds: oidc.tokenMaxTtlSeconds,
+    oidc: {
+      userClaim: oidc.userClaim,
+      groupsClaim: oidc.groupsClaim,
+      claimMappings: { [oidc.orgClaim]: METADATA.org, [oidc.userClaim]: METADATA.user },
+      boundAudiences: [oidc.clientId],
+      allowedRedirectUris: oidc.allowedRedirectUris,
+      scopes: oidc.scopes,
+    },
+  });
+
+  const groups: GroupPlan[] = [
+    {
+      name: `gbo-${layout.tenant}-org-admins`,
+      type: "external",
+      policies: [policyName(layout, "orgAdmin")],
+      alias: { backend: oidc.path, name: oidc.orgAdminGroup },
+    },
+  ];
+
+  const runtimeSecrets: RuntimeSecretPlan[] = [];
+  for (const scope of ["bot", "user"] as const) {
+    const root =
+      scope === "bot"
+        ? scopeRoot(layout, { scope, org: "<org>" as Id, bot: "<bot>" as Id })
+        : scopeRoot(layout, { scope, org: "<org>" as Id, user: "<user>" as Id });
+    for (const secret of catalog.scopes[scope].secrets) {
+      const pattern = secret.path.replace(/\{([a-z_]+)\}/g, "<$1>");
+      runtimeSecrets.push({
+        scope,
+        pathPattern: `${root}/${pattern}`,
+        description: secret.description,
+        keys: secret.keys.map((key) => ({ name: key.name, secret: key.secret })),
+        fallback:
+          secret.fallback === undefined
+            ? undefined
+            : `${scopeRoot(layout, { scope: "system" })}/${secret.fallback.replace(/\{([a-z_]+)\}/g, "<$1>")}`,
+      });
+    }
+  }
+
+  const plan: Plan = {
+    project: settings.project,
+    stack: settings.stack,
+    tenant: { id: layout.tenant, name: settings.tenant.name, domain: settings.tenant.domain },
+    provider: { address: settings.vault.address, namespace: settings.vault.namespace },
+    protect: settings.protect,
+    layout,
+    mounts: [
+      {
+        path: layout.mount,
+        type: "kv",
+        options: { version: "2" },
+        description: `General Bots secrets of tenant ${layout.tenant}`,
+        kvConfig: {
+          maxVersions: settings.kv.maxVersions,
+          casRequired: settings.kv.casRequired,
+          deleteVersionAfterSeconds: settings.kv.deleteVersionAfterSeconds,
+        },
+      },
+    ],
+    authBackends: [
+      { path: approle.path, type: "approle", description: `AppRole logins of the app and bots of tenant ${layout.tenant}` },
+      {
+        path: oidc.path,
+        type: "oidc",
+        description: `Zitadel logins of users and org admins of tenant ${layout.tenant}`,
+        oidc: {
+          discoveryUrl: oidc.issuerUrl,
+          boundIssuer: oidc.issuerUrl,
+          clientId: oidc.clientId,
+          clientSecret: oidc.clientSecret,
+          defaultRole: USER_ROLE,
+        },
+      },
+    ],
+    roles,
+    policies,
+    identity: { entities, groups },
+    secrets,
+    runtimeSecrets,
+    orgs: settings.orgs,
+  };
+  checkUniqueNames(plan);
+  return plan;
+}
+
+/** Two orgs and bots can join to the same role name (`a-b` + `c` and `a` + `b-c`); Vault would merge them. */
+function checkUniqueNames(plan: Plan): void {
+  const seen = new Map<string, string>();
+  for (const role of plan.roles) {
+    const key = `${role.backend}/${role.name}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new PlanError(
+        `${role.principal} and ${other} both get the AppRole role "${role.name}"; rename one of the org or bot ids in the stack's orgs setting`,
+      );
+    }
+    seen.set(key, role.principal);
+  }
+}
