@@ -30,8 +30,8 @@ function secureLeaves(node: unknown, found: string[] = []): string[] {
 let devSecretsCache: string[] | undefined;
 
 /**
- * Decrypts every `secure:` leaf of the dev stack with the dev passphrase. The key derivation takes about a
- * second, so the result is computed once per test file.
+ * Decrypts every `secure:` leaf of the dev stack with the dev passphrase. The key derivation runs 1,000,000
+ * PBKDF2 iterations, so the result is computed once per test file.
  */
 export function devSecretValues(): string[] {
   if (devSecretsCache !== undefined) return devSecretsCache;
@@ -41,7 +41,7 @@ export function devSecretValues(): string[] {
   return devSecretsCache;
 }
 
-/** Returns the decrypted dev values that occur in `text`; an empty list means no value leaked. */
+/** Returns the decrypted dev values that occur in `text`. An empty list means that no value leaked. */
 export function leakedDevSecrets(text: string): string[] {
   return devSecretValues().filter((value) => text.includes(value));
 }
