@@ -86,8 +86,11 @@ export interface SecretKeyPlan {
   status: ValueStatus;
   /** The config key that feeds the value, for example `gbo-vault:infrastructure.tables.password`. */
   configKey: string;
-  /** Top-level config key and the path inside it, for reading the value at run time. */
-  source: { configKey: string; path: string[] };
+  /**
+   * Top-level config key and the path inside it, for reading the value at run time, or the value itself for
+   * plain settings that the plan publishes as they are.
+   */
+  source: { configKey: string; path: string[]; literal?: string };
 }
 
 export interface SecretPlan {
@@ -168,7 +171,7 @@ export function buildPlan(settings: StackSettings, catalog: Catalog): Plan {
           secret: key.secret,
           status: key.status,
           configKey: `${settings.project}:${[key.configKey, ...key.configPath].join(".")}`,
-          source: { configKey: key.configKey, path: key.configPath },
+          source: { configKey: key.configKey, path: key.configPath, literal: key.literal },
         })),
       };
     });

@@ -25,6 +25,8 @@ export interface KeySource {
   configKey: string;
   /** Path inside that key's object, for example `["tables", "password"]`. */
   configPath: string[];
+  /** The value itself, for plain settings that the plan publishes as they are (the tenant's name, domain, settings). */
+  literal?: string;
 }
 
 /** A catalog secret of the system or tenant scope that the stack has values for. */
@@ -383,6 +385,11 @@ export function settingsFromSource(
   if (plain.tenant.settings !== undefined && typeof plain.tenant.settings !== "string") {
     plain.tenant.settings = JSON.stringify(plain.tenant.settings);
   }
+  const tenantValues: Record<string, string> = {
+    name: plain.tenant.name,
+    domain: plain.tenant.domain,
+    settings: plain.tenant.settings as string,
+  };
   const tenantConfig = catalog.secret("tenant", "config");
   if (tenantConfig !== undefined) {
     seeded.unshift({
@@ -395,6 +402,7 @@ export function settingsFromSource(
         status: "plain" as const,
         configKey: "tenant",
         configPath: [key.name],
+        literal: tenantValues[key.name],
       })),
     });
   }
