@@ -7,6 +7,9 @@ commands:
   acl test FILE... [--json]                      run Vault ACL case files
   acl capabilities --policy FILE... [--identity FILE] PATH
                                                  print the capabilities on PATH, offline
+  migrate-env <stack> --env-file FILE [--write] [--json]
+                                                 map a .env file onto stack config; --write sets it
+  migrate-vault <stack> [--json]                 plan moving the old flat Vault layout, offline
 `;
 
 /**
@@ -16,6 +19,8 @@ commands:
 const COMMANDS: Record<string, () => Promise<Command>> = {
   render: async () => (require("./render") as typeof import("./render")).renderCommand,
   acl: async () => (require("../acl/cli") as typeof import("../acl/cli")).aclCommand,
+  "migrate-env": async () => (require("./migrate-env") as typeof import("./migrate-env")).migrateEnvCommand,
+  "migrate-vault": async () => (require("./migrate-vault") as typeof import("./migrate-vault")).migrateVaultCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
