@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { catalogPathParameters } from "./paths";
-import { SourceError, type SourceProblem, validateYaml, YamlSource } from "./yamlfile";
+import { formatPath, SourceError, type SourceProblem, validateYaml, YamlSource } from "./yamlfile";
 
 export const CONFIG_DIR = path.resolve(__dirname, "..", "..", "config");
 
@@ -85,9 +85,12 @@ export interface Catalog {
 /** Loads and validates the catalog files; every problem of every file is thrown at once. */
 export function loadCatalog(configDir: string = CONFIG_DIR): Catalog {
   const problems: SourceProblem[] = [];
+  const sources = new Map<string, YamlSource>();
   const load = <T>(fileName: string, schema: z.ZodType<T>, what: string): T | undefined => {
     try {
-      return validateYaml(YamlSource.read(path.join(configDir, fileName), `config/${fileName}`), schema, what);
+      const source = YamlSource.read(path.join(configDir, fileName), `config/${fileName}`);
+      sources.set(source.file, source);
+      return validateYaml(source, schema, what);
     } catch (error) {
       if (error instanceof SourceError) {
         problems.push(...error.problems);
@@ -112,7 +115,14 @@ export function loadCatalog(configDir: string = CONFIG_DIR): Catalog {
     };
   }
   const catalog = makeCatalog(scopes, envVars.variables, appContract);
-  problems.push(...crossCheck(catalog));
+  for (const problem of crossCheck(catalog)) {
+    problems.push({
+      file: problem.file,
+      line: sources.get(problem.file)?.lineOf(problem.path),
+      at: formatPath(problem.path),
+      message: problem.message,
+    });
+  }
   if (problems.length > 0) throw new SourceError(problems, "the catalog in config/ is invalid");
   return catalog;
 }
@@ -148,50 +158,43 @@ function makeCatalog(
   };
 }
 
-function crossCheck(catalog: Catalog): SourceProblem[] {
-  const problems: SourceProblem[] = [];
+interface CrossCheckProblem {
+  file: string;
+  path: Array<string | number>;
+  message: string;
+}
+
+function crossCheck(catalog: Catalog): CrossCheckProblem[] {
+  const problems: CrossCheckProblem[] = [];
+  const file = "config/catalog.yaml";
   for (const scope of ["system", "tenant", "bot", "user"] as const) {
     const seen = new Set<string>();
     catalog.scopes[scope].secrets.forEach((secret, index) => {
-      const at = `scopes.${scope}.secrets[${index}]`;
-      if (seen.has(secret.path)) {
-        problems.push({ file: "config/catalog.yaml", at, message: `duplicate secret path "${secret.path}"` });
-      }
+      const at = ["scopes", scope, "secrets", index];
+      if (seen.has(secret.path)) problems.push({ file, path: [...at, "path"], message: `duplicate secret path "${secret.path}"` });
       seen.add(secret.path);
       const keyNames = new Set<string>();
-      for (const key of secret.keys) {
+      secret.keys.forEach((key, keyIndex) => {
         if (keyNames.has(key.name)) {
-          problems.push({ file: "config/catalog.yaml", at, message: `duplicate key "${key.name}" in "${secret.path}"` });
+          problems.push({ file, path: [...at, "keys", keyIndex], message: `duplicate key "${key.name}" in "${secret.path}"` });
         }
         keyNames.add(key.name);
-      }
+      });
       if (secret.fallback !== undefined && catalog.secret("system", secret.fallback) === undefined) {
-        problems.push({
-          file: "config/catalog.yaml",
-          at: `${at}.fallback`,
-          message: `fallback "${secret.fallback}" is not a system secret of the catalog`,
-        });
+        problems.push({ file, path: [...at, "fallback"], message: `fallback "${secret.fallback}" is not a system secret of the catalog` });
       }
-      if (secret.parameters.length > 0 && (scope === "tenant")) {
-        problems.push({ file: "config/catalog.yaml", at, message: "tenant secrets cannot have parameters" });
+      if (secret.parameters.length > 0 && scope === "tenant") {
+        problems.push({ file, path: [...at, "path"], message: "tenant secrets cannot have parameters" });
       }
     });
   }
   catalog.envVars.forEach((row, index) => {
     const match = catalog.match(row.scope, row.path);
-    const at = `variables[${index}]`;
+    const file = "config/env-vars.yaml";
     if (match === undefined) {
-      problems.push({
-        file: "config/env-vars.yaml",
-        at,
-        message: `${row.variable}: path "${row.path}" is not a ${row.scope} secret of the catalog`,
-      });
+      problems.push({ file, path: ["variables", index, "path"], message: `${row.variable}: path "${row.path}" is not a ${row.scope} secret of the catalog` });
     } else if (!match.secret.keys.some((key) => key.name === row.key)) {
-      problems.push({
-        file: "config/env-vars.yaml",
-        at,
-        message: `${row.variable}: secret "${row.path}" has no key "${row.key}"`,
-      });
+      problems.push({ file, path: ["variables", index, "key"], message: `${row.variable}: secret "${row.path}" has no key "${row.key}"` });
     }
   });
   return problems;

@@ -105,7 +105,7 @@ export function catalogPathParameters(catalogPath: string): string[] {
 
 /**
  * Fills the `{name}` parameters of a catalog path. Values are validated as ids of `kinds[name]` (default
- * `name`), or are template segments, so a value can never add a segment or a wildcard.
+ * `name`), so a value can never add a segment, a wildcard or a template.
  */
 export function fillCatalogPath(
   catalogPath: string,
@@ -115,13 +115,8 @@ export function fillCatalogPath(
   return catalogPath.replace(/\{([a-z_]+)\}/g, (_whole, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`catalog path "${catalogPath}" needs a value for {${name}}`);
-    if (isTemplateSegment(value)) return value;
     return validateId(kinds[name] ?? "name", value);
   });
-}
-
-function isTemplateSegment(value: string): boolean {
-  return value.startsWith("{{") && value.endsWith("}}");
 }
 
 /** Joins a scope root and a path relative to it. */

@@ -505,7 +505,7 @@ function validatePlain(context: Context, values: Record<string, unknown>): Plain
     }
   }
   const data = result.success ? result.data : undefined;
-  if (data !== undefined) checkIds(context, data);
+  checkIds(context, input);
   return context.problems.length > problemsBefore ? undefined : data;
 }
 
@@ -521,47 +521,81 @@ function checkId(context: Context, kind: IdKind, value: string, configKey: strin
   );
 }
 
-function checkIds(context: Context, data: PlainConfig): void {
-  checkId(context, "tenant", data.tenant.id, "tenant", ["id"]);
+function asString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * Checks ids and paths on the raw input, so they are reported even when other settings fail the schema. Values
+ * of the wrong type are left to the schema's own message.
+ */
+function checkIds(context: Context, raw: Record<string, unknown>): void {
+  const tenantId = asString(asRecord(raw.tenant).id);
+  if (tenantId !== undefined) checkId(context, "tenant", tenantId, "tenant", ["id"]);
+  for (const name of ["kvMount", "kvPrefix"] as const) {
+    const value = asString(raw[name]);
+    const problem = value === undefined ? undefined : multiSegmentProblem(value);
+    if (problem !== undefined) {
+      report(context, name, [], `invalid path ${JSON.stringify(value)}: ${problem}`, configSetCommand(context.stack, name, [], { example: name === "kvMount" ? "secret" : "gbo" }));
+    }
+  }
+  const auth = asRecord(raw.auth);
+  const approlePath = asString(asRecord(auth.approle).path) ?? "approle";
+  const oidcPath = asString(asRecord(auth.oidc).path) ?? "oidc";
   for (const [name, value] of [
-    ["kvMount", data.kvMount],
-    ["kvPrefix", data.kvPrefix],
+    ["approle", approlePath],
+    ["oidc", oidcPath],
   ] as const) {
     const problem = multiSegmentProblem(value);
     if (problem !== undefined) {
-      report(context, name, [], `invalid path ${JSON.stringify(value)}: ${problem}`, configSetCommand(context.stack, name, []));
+      report(context, "auth", [name, "path"], `invalid auth mount path ${JSON.stringify(value)}: ${problem}`, configSetCommand(context.stack, "auth", [name, "path"], { example: name }));
     }
   }
-  for (const [name, value] of [
-    ["approle", data.auth.approle.path],
-    ["oidc", data.auth.oidc.path],
-  ] as const) {
-    const problem = multiSegmentProblem(value);
-    if (problem !== undefined) {
-      report(context, "auth", [name, "path"], `invalid auth mount path ${JSON.stringify(value)}: ${problem}`, configSetCommand(context.stack, "auth", [name, "path"]));
-    }
-  }
-  if (data.auth.approle.path === data.auth.oidc.path) {
+  if (approlePath === oidcPath) {
     report(context, "auth", ["oidc", "path"], "the OIDC and AppRole auth mounts must have different paths", configSetCommand(context.stack, "auth", ["oidc", "path"], { example: "oidc" }));
   }
-  const groupProblem = idProblem("name", data.auth.oidc.orgAdminGroup);
+  const group = asString(asRecord(auth.oidc).orgAdminGroup);
+  const groupProblem = group === undefined ? undefined : idProblem("name", group);
   if (groupProblem !== undefined) {
     report(context, "auth", ["oidc", "orgAdminGroup"], `invalid group name: ${groupProblem}`, configSetCommand(context.stack, "auth", ["oidc", "orgAdminGroup"], { example: "gbo-org-admin" }));
   }
+  const orgs = Array.isArray(raw.orgs) ? raw.orgs : [];
   const orgIds = new Map<string, number>();
-  data.orgs.forEach((org, orgIndex) => {
-    checkId(context, "org", org.id, "orgs", [orgIndex, "id"]);
-    const first = orgIds.get(org.id);
+  orgs.forEach((rawOrg, orgIndex) => {
+    const org = asRecord(rawOrg);
+    const orgId = asString(org.id);
+    if (orgId === undefined) return;
+    checkId(context, "org", orgId, "orgs", [orgIndex, "id"]);
+    const first = orgIds.get(orgId);
     if (first !== undefined) {
-      report(context, "orgs", [orgIndex, "id"], `duplicate org id "${org.id}", first declared at orgs[${first}]`, `remove one of the two entries from ${context.source.file}`);
+      report(
+        context,
+        "orgs",
+        [orgIndex, "id"],
+        `duplicate org id "${orgId}", first declared at orgs[${first}]`,
+        configSetCommand(context.stack, "orgs", [orgIndex, "id"], { example: "another-org-id" }),
+      );
     } else {
-      orgIds.set(org.id, orgIndex);
+      orgIds.set(orgId, orgIndex);
     }
+    const bots = Array.isArray(org.bots) ? org.bots : [];
     const botIds = new Set<string>();
-    org.bots.forEach((bot, botIndex) => {
+    bots.forEach((rawBot, botIndex) => {
+      const bot = asString(rawBot);
+      if (bot === undefined) return;
       checkId(context, "bot", bot, "orgs", [orgIndex, "bots", botIndex]);
       if (botIds.has(bot)) {
-        report(context, "orgs", [orgIndex, "bots", botIndex], `duplicate bot id "${bot}" in org "${org.id}"`, `remove the duplicate from ${context.source.file}`);
+        report(
+          context,
+          "orgs",
+          [orgIndex, "bots", botIndex],
+          `duplicate bot id "${bot}" in org "${orgId}"`,
+          configSetCommand(context.stack, "orgs", [orgIndex, "bots", botIndex], { example: "another-bot-id" }),
+        );
       }
       botIds.add(bot);
     });

@@ -1,6 +1,6 @@
 /** Reading YAML files with zod validation, with every problem reported by file, line and YAML path. */
 import { readFileSync } from "node:fs";
-import { type Document, isCollection, LineCounter, parseDocument } from "yaml";
+import { type Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 
 export interface SourceProblem {
@@ -63,26 +63,47 @@ export class YamlSource {
     return YamlSource.parse(text, displayName);
   }
 
-  /** YAML syntax errors, each with its line. */
+  /**
+   * YAML syntax errors, each with its line. The parser's pretty errors stay off because they quote the source
+   * line, which may hold a secret; the line number comes from the error's offset instead.
+   */
   syntaxProblems(): SourceProblem[] {
     return this.document.errors.map((error) => ({
       file: this.file,
-      line: error.linePos?.[0].line,
+      line: this.lines.linePos(error.pos[0]).line,
       at: "",
       message: `invalid YAML: ${error.message.split("\n")[0]}`,
     }));
   }
 
-  /** Returns the line of the value at `path`, or of its nearest ancestor that exists. */
+  /**
+   * Returns the line of the entry at `path`: the line of its key in a map, of the item in a list, or of the
+   * nearest ancestor that exists.
+   */
   lineOf(path: ReadonlyArray<PropertyKey>): number | undefined {
-    for (let length = path.length; length >= 0; length -= 1) {
-      const node = this.document.getIn(path.slice(0, length) as unknown[], true) as
-        | { range?: [number, number, number] }
-        | undefined;
-      const offset = node?.range?.[0];
-      if (offset !== undefined) return this.lines.linePos(offset).line;
+    let node: unknown = this.document.contents;
+    let line: number | undefined = this.rangeLine(node);
+    for (const part of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === part);
+        if (pair === undefined) return line;
+        line = this.rangeLine(pair.key) ?? this.rangeLine(pair.value) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof part === "number") {
+        const item = node.items[part];
+        if (item === undefined) return line;
+        line = this.rangeLine(item) ?? line;
+        node = item;
+      } else {
+        return line;
+      }
     }
-    return undefined;
+    return line;
+  }
+
+  private rangeLine(node: unknown): number | undefined {
+    const offset = (node as Node | undefined)?.range?.[0];
+    return offset === undefined ? undefined : this.lines.linePos(offset).line;
   }
 
   toJS(): unknown {
