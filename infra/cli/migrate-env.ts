@@ -124,8 +124,9 @@ export function formatEnvReport(report: EnvMigrationReport, write: boolean): str
   section(lines, "invalid values", report.invalid, (entry) => [`${entry.variable}, line ${entry.line}: ${entry.message}`]);
   section(lines, "unreadable lines", report.invalidLines, (entry) => [`line ${entry.line}: ${entry.reason}`]);
   section(lines, "warnings", report.warnings, (entry) => {
-    const where = entry.variable === undefined ? (entry.line === undefined ? "" : `line ${entry.line}: `) : `${entry.variable}, line ${entry.line}: `;
-    return [`${where}${entry.message}`];
+    if (entry.variable !== undefined) return [`${entry.variable}, line ${entry.line}: ${entry.message}`];
+    if (entry.line !== undefined) return [`line ${entry.line}: ${entry.message}`];
+    return [entry.message];
   });
   section(lines, write ? "changes" : "changes --write would make", report.changes, (change) => [
     `${change.action} ${change.stackKey} (${change.secret ? "secret" : "plain"})`,
@@ -138,7 +139,9 @@ export function formatEnvReport(report: EnvMigrationReport, write: boolean): str
   }
   lines.push("");
   if (write) {
-    lines.push(report.written ? `wrote ${report.stackFile}` : report.blocked.length > 0 ? "nothing written" : `no change to ${report.stackFile}`);
+    if (report.written) lines.push(`wrote ${report.stackFile}`);
+    else if (report.blocked.length > 0) lines.push("nothing written");
+    else lines.push(`no change to ${report.stackFile}`);
   } else {
     lines.push(`dry run: nothing written${report.changes.length > 0 && report.blocked.length === 0 ? "; run again with --write to apply" : ""}`);
   }

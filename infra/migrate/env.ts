@@ -52,10 +52,10 @@ export interface EnvMigrationOptions {
   overwrite: boolean;
 }
 
-/** How the stack file's secrets are encrypted. */
+/** Kind of secrets provider the stack file names. */
 export type SecretsProviderKind = "passphrase" | "new-passphrase" | "external";
 
-/** How an env value compares with what the stack holds at its key. */
+/** Result of comparing an env value with the stack's value at its key. */
 export type StackComparison = "new" | "unchanged" | "differs" | "unknown";
 
 export interface MappedVariable {
@@ -90,7 +90,7 @@ export interface EnvMigrationReport {
   invalid: Array<{ variable: string; line: number; message: string }>;
   invalidLines: Array<{ line: number; reason: string }>;
   warnings: Array<{ variable?: string; line?: number; message: string }>;
-  /** What `write` changes (or changed): one entry per stack key. */
+  /** Changes that `write` makes (or made), one entry per stack key. */
   changes: Array<{ stackKey: string; action: "add" | "replace"; secret: boolean }>;
   /** `pulumi config set` commands for secret values this tool cannot encrypt; each reads its value from stdin. */
   commands: string[];
@@ -424,12 +424,12 @@ function collectCandidates(
       continue;
     }
     for (const dropped of split.dropped) {
-      report.warnings.push({ variable: entry.key, line: entry.line, message: `part of the value is not migrated because no catalog key holds it: ${dropped}` });
+      report.warnings.push({ variable: entry.key, line: entry.line, message: `part of the value is not migrated because the catalog has no key for it: ${dropped}` });
     }
     for (const [part, value] of Object.entries(split.parts)) {
       const target = mapping.split.parts[part];
       if (target === undefined) {
-        report.warnings.push({ variable: entry.key, line: entry.line, message: `the ${part} part of the value is not migrated because no catalog key holds it` });
+        report.warnings.push({ variable: entry.key, line: entry.line, message: `the ${part} part of the value is not migrated because the catalog has no key for it` });
       } else if (value !== undefined) {
         add(entry.key, entry.line, value, target, part);
       }

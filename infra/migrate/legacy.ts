@@ -11,7 +11,7 @@ import { SourceError, type SourceProblem, validateYaml, YamlSource } from "../co
 
 const FILE = "config/legacy.yaml";
 
-/** How a URL-valued variable is split into catalog keys, and the parts each kind yields. */
+/** Parts that each kind of URL split yields; `parts` in config/legacy.yaml maps them to catalog keys. */
 export const SPLIT_PARTS = {
   "postgres-url": ["host", "port", "database", "username", "password"],
   "redis-url": ["host", "port", "password"],

@@ -3,8 +3,8 @@
  *
  * The intended content comes from the `yaml` Document API (`setIn` on the parsed document). Stringifying that
  * document would also restyle untouched lines (`[a, b]` becomes `[ a, b ]`), so the edits are first applied to
- * the original text: a changed leaf is replaced in place, and new keys are appended at the end of their block
- * map, the way `pulumi config set` appends. The patched text is used only when it parses to exactly the
+ * the original text. A changed leaf is replaced in place, and new keys are appended at the end of their block
+ * map, as `pulumi config set` appends them. The patched text is used only when it parses to exactly the
  * document's content; otherwise the stringified document is returned.
  */
 import { isDeepStrictEqual } from "node:util";

@@ -10,7 +10,7 @@ export const MAX_VALUE_BYTES = 64 * 1024;
 export interface SplitResult {
   /** Parts found in the value, by part name (`host`, `port`, ...). Missing parts are absent. */
   parts: Partial<Record<string, string>>;
-  /** Why the value cannot be split; set when `parts` is empty because of it. */
+  /** Reason the value cannot be split; when set, `parts` is empty. */
   problem?: string;
   /** Parts of the value that no catalog key holds, for a warning. */
   dropped: string[];
