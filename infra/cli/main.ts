@@ -4,6 +4,8 @@ const USAGE = `usage: gbo-vault <command> [options]
 
 commands:
   render <stack> [--format text|json|markdown]   print the stack's Vault layout, offline
+  verify <stack> [--format text|json|markdown] [--strict]
+                                                 prove the stack's access model offline
   acl test FILE... [--json]                      run Vault ACL case files
   acl capabilities --policy FILE... [--identity FILE] PATH
                                                  print the capabilities on PATH, offline
@@ -18,6 +20,7 @@ commands:
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   render: async () => (require("./render") as typeof import("./render")).renderCommand,
+  verify: async () => (require("./verify") as typeof import("./verify")).verifyCommand,
   acl: async () => (require("../acl/cli") as typeof import("../acl/cli")).aclCommand,
   "migrate-env": async () => (require("./migrate-env") as typeof import("./migrate-env")).migrateEnvCommand,
   "migrate-vault": async () => (require("./migrate-vault") as typeof import("./migrate-vault")).migrateVaultCommand,

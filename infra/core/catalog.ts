@@ -60,7 +60,7 @@ const appContractSchema = z.strictObject({
         access: z.enum(["read", "read-write"]),
         keys: z.array(z.string().min(1)).min(1),
         required: z.array(z.string().min(1)).optional(),
-        owner: z.enum(["operator"]).optional(),
+        owner: z.enum(["operator", "app"]).optional(),
       }),
     )
     .min(1),

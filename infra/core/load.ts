@@ -1,4 +1,5 @@
 /** Loads one stack end to end: catalog, validated settings and plan. */
+import { loadLegacy } from "../migrate/legacy";
 import { type Catalog, loadCatalog } from "./catalog";
 import { buildPlan, type Plan } from "./plan";
 import { PROJECT_ROOT } from "./project";
@@ -22,6 +23,8 @@ export interface LoadStackOptions {
 export function loadStack(stack: string, options: LoadStackOptions = {}): LoadedStack {
   const root = options.root ?? PROJECT_ROOT;
   const catalog = loadCatalog(options.configDir ?? `${root}/config`);
+  const configDir = options.configDir ?? `${root}/config`;
   const settings = loadStackSettings(stack, { root, catalog, stackText: options.stackText });
-  return { catalog, settings, plan: buildPlan(settings, catalog) };
+  const legacy = settings.legacyLayout ? loadLegacy(configDir, catalog).vault : [];
+  return { catalog, settings, plan: buildPlan(settings, catalog, legacy) };
 }

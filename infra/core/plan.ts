@@ -7,7 +7,7 @@ import type { Catalog, CatalogScope } from "./catalog";
 import { renderPolicy, type PolicyModel } from "./hcl";
 import type { Id } from "./ids";
 import { allPolicyNames, buildPolicies, METADATA, type Principal, policyName } from "./policies";
-import { kvApiPath, type Layout, scopeRoot } from "./paths";
+import { kvApiPath, type Layout, legacyRoot, scopeRoot } from "./paths";
 import type { StackSettings, ValueStatus } from "./settings";
 
 export interface MountPlan {
@@ -99,7 +99,8 @@ export interface SecretPlan {
   path: string;
   /** API path of the data, `secret/data/...`. */
   dataPath: string;
-  scope: "system" | "tenant";
+  /** `legacy` secrets copy values into the app's old flat layout while `legacyLayout` is on. */
+  scope: "system" | "tenant" | "legacy";
   catalogPath: string;
   keys: SecretKeyPlan[];
 }
@@ -129,6 +130,11 @@ export interface Plan {
   identity: { entities: EntityPlan[]; groups: GroupPlan[] };
   secrets: SecretPlan[];
   runtimeSecrets: RuntimeSecretPlan[];
+  /**
+   * Old flat paths that `legacyLayout` publishes once the stack holds a value for them, with the config keys
+   * that feed each; the seeded ones are also in `secrets`.
+   */
+  legacyPaths: Array<{ path: string; configKeys: string[] }>;
   orgs: Array<{ id: Id; bots: Id[] }>;
 }
 
@@ -150,8 +156,51 @@ export function appRoleName(tenant: Id): string {
 
 export const USER_ROLE = "user";
 
+/** Where the old flat layout's keys take their values from: old path -> old key -> catalog key. */
+export type LegacyMapping = ReadonlyArray<{
+  legacyPath: string;
+  keys: ReadonlyArray<{ legacyKey: string; scope: "system" | "tenant"; path: string; key: string }>;
+}>;
+
+/**
+ * Builds the app's old flat secrets (`gbo/tables` with snake_case keys) from the same stack values as the new
+ * layout. Only keys the app contract says the app reads are published, and paths the app writes itself at
+ * bootstrap are left alone, because a declared copy would overwrite what the app wrote.
+ */
+function legacySecrets(settings: StackSettings, catalog: Catalog, layout: Layout, legacy: LegacyMapping): SecretPlan[] {
+  const out: SecretPlan[] = [];
+  // Secrets whose keys are all missing are returned too; the caller seeds only those with a value.
+  for (const entry of legacy) {
+    const contract = catalog.appContract.paths.find((candidate) => candidate.path === entry.legacyPath);
+    if (contract === undefined || contract.owner === "app" || entry.legacyPath.includes("{")) continue;
+    const keys: SecretKeyPlan[] = [];
+    for (const legacyKey of contract.keys) {
+      const mapping = entry.keys.find((candidate) => candidate.legacyKey === legacyKey);
+      if (mapping === undefined) continue;
+      const seeded = settings.seeded.find((candidate) => candidate.scope === mapping.scope && candidate.path === mapping.path);
+      const source = seeded?.keys.find((candidate) => candidate.key === mapping.key);
+      const configKey = mapping.scope === "tenant" ? "infrastructure" : "system";
+      const configPath = source?.configPath ?? [
+        ...(mapping.scope === "tenant" ? mapping.path.slice("infrastructure/".length) : mapping.path).split("/"),
+        mapping.key,
+      ];
+      keys.push({
+        name: legacyKey,
+        secret: source?.secret ?? catalog.match(mapping.scope, mapping.path)?.secret.keys.find((key) => key.name === mapping.key)?.secret ?? true,
+        status: source?.status ?? "missing",
+        configKey: `${settings.project}:${[configKey, ...configPath].join(".")}`,
+        source: { configKey, path: configPath },
+      });
+    }
+    if (keys.length === 0) continue;
+    const path = `${legacyRoot(layout)}/${entry.legacyPath}`;
+    out.push({ mount: layout.mount, path, dataPath: kvApiPath(layout, "data", path), scope: "legacy", catalogPath: entry.legacyPath, keys });
+  }
+  return out;
+}
+
 /** Builds the plan of one stack from validated settings and the catalog. Pure: no I/O, no Pulumi. */
-export function buildPlan(settings: StackSettings, catalog: Catalog): Plan {
+export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: LegacyMapping = []): Plan {
   const layout: Layout = { mount: settings.kv.mount, prefix: settings.kv.prefix, tenant: settings.tenant.id };
   const approle = settings.auth.approle;
   const oidc = settings.auth.oidc;
@@ -175,6 +224,10 @@ export function buildPlan(settings: StackSettings, catalog: Catalog): Plan {
         })),
       };
     });
+
+  const legacyCopies = settings.legacyLayout ? legacySecrets(settings, catalog, layout, legacy) : [];
+  secrets.push(...legacyCopies.filter((secret) => secret.keys.some((key) => key.status !== "missing")));
+  secrets.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const policyModels = buildPolicies({
     layout,
@@ -321,6 +374,7 @@ export function buildPlan(settings: StackSettings, catalog: Catalog): Plan {
     identity: { entities, groups },
     secrets,
     runtimeSecrets,
+    legacyPaths: legacyCopies.map((secret) => ({ path: secret.path, configKeys: secret.keys.map((key) => key.configKey) })),
     orgs: settings.orgs,
   };
   checkUniqueNames(plan);

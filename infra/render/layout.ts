@@ -19,7 +19,8 @@ export interface LayoutSecretKey {
 export interface LayoutSecret {
   mount: string;
   path: string;
-  scope: "system" | "tenant";
+  /** `legacy` marks a copy in the app's old flat layout. */
+  scope: "system" | "tenant" | "legacy";
   /** `seeded` when this stack writes the secret, `not set` when the stack has no value for any key. */
   state: "seeded" | "not set";
   keys: LayoutSecretKey[];

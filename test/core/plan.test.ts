@@ -69,7 +69,12 @@ describe("dev plan secrets", () => {
   const paths = plan.secrets.map((secret) => secret.path);
 
   it("one per seeded secret", () => {
-    expect([...paths].sort()).toEqual([...DEV_SEEDED].sort());
+    const layoutPaths = plan.secrets.filter((secret) => secret.scope !== "legacy").map((secret) => secret.path);
+    expect(layoutPaths.sort()).toEqual([...DEV_SEEDED].sort());
+  });
+  it("old flat copies for the paths the app reads", () => {
+    const legacyPaths = plan.secrets.filter((secret) => secret.scope === "legacy").map((secret) => secret.path);
+    expect(legacyPaths.sort()).toEqual(["gbo/cache", "gbo/drive", "gbo/email", "gbo/jwt", "gbo/llm", "gbo/tables"]);
   });
   it("none for unset secrets", () => {
     for (const path of DEV_UNSET) expect(paths).not.toContain(path);
@@ -258,15 +263,29 @@ describe("policies with 1,000 orgs", () => {
 });
 
 describe("legacy layout", () => {
-  const legacy = loadStack("dev", { stackText: DEV.replace("  gbo-vault:protect: false\n", "  gbo-vault:protect: false\n  gbo-vault:legacyLayout: true\n") });
+  const on = loadStack("dev");
+  const off = loadStack("dev", { stackText: DEV.replace("  gbo-vault:legacyLayout: true\n", "") });
+  const paths = (loaded: typeof on) => loaded.plan.secrets.map((secret) => secret.path);
 
-  it("setting is read", () => {
-    expect(legacy.settings.legacyLayout).toBe(true);
+  it("publishes the old flat paths when on", () => {
+    expect(paths(on)).toContain("gbo/tables");
+    expect(paths(on)).toContain("gbo/email");
   });
-  // Pulumi.yaml documents legacyLayout as publishing the old flat layout (gbo/tables, ...) from the same
-  // values, but buildPlan never reads the setting, so the plan is the same as without it.
-  it.fails("publishes the old flat paths", () => {
-    expect(legacy.plan.secrets.map((secret) => secret.path)).toContain("gbo/tables");
+  it("publishes nothing when off", () => {
+    expect(paths(off).filter((path) => !/^gbo\/(system|tenants)\//.test(path))).toEqual([]);
+  });
+  it("uses the app's snake_case keys", () => {
+    const email = on.plan.secrets.find((secret) => secret.path === "gbo/email")!;
+    expect(email.keys.map((key) => key.name)).toContain("smtp_host");
+  });
+  it("feeds old keys from the new config keys", () => {
+    const tables = on.plan.secrets.find((secret) => secret.path === "gbo/tables")!;
+    const password = tables.keys.find((key) => key.name === "password")!;
+    expect(password.configKey).toBe("gbo-vault:infrastructure.tables.password");
+  });
+  it("leaves paths the app writes itself alone", () => {
+    expect(paths(on)).not.toContain("gbo/directory");
+    expect(paths(on)).not.toContain("gbo/alm");
   });
 });
 

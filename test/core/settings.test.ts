@@ -68,7 +68,7 @@ describe("shipped stacks", () => {
     const { settings } = loadStack("staging");
     expect(settings.kv).toEqual({ mount: "secret", prefix: "gbo", maxVersions: 10, casRequired: false, deleteVersionAfterSeconds: 0 });
     expect(settings.vault.namespace).toBeUndefined();
-    expect(settings.legacyLayout).toBe(false);
+    expect(settings.legacyLayout).toBe(true);
   });
 
   it("prod overrides max versions", () => {
