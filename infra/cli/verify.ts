@@ -1,8 +1,12 @@
 /** `gbo-vault verify <stack>`: proves offline that the stack's policies give each principal exactly its access. */
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
+import { loadCatalog } from "../core/catalog";
+import { loadProject } from "../core/project";
+import { loadStackSettings, sharedVaultProblems, type StackSettings } from "../core/settings";
 import { loadStack } from "../core/load";
 import { formatVerifyMarkdown, formatVerifyText } from "../verify/format";
-import { reportFails, verifyPlan } from "../verify/verify";
+import { reportFails, type Violation, verifyPlan } from "../verify/verify";
 import { parseArgs, single, UsageError } from "./args";
 import type { Command } from "./io";
 import { reportLoadError } from "./render";
@@ -19,6 +23,29 @@ access matrix and every violation of the access model; exits 1 when there is an 
   --strict   treat warnings as errors
   --root     project folder that holds Pulumi.yaml (default: this repository)
 `;
+
+/**
+ * Stacks never share mutable objects, so two stacks must not manage the same Vault and namespace. Stack files
+ * that fail to load are skipped here; verifying them reports their own problems.
+ */
+function sharedVaultViolations(stack: string, root: string | undefined): Violation[] {
+  const project = loadProject(root);
+  const folder = path.join(project.root, project.stackConfigDir);
+  const settings: StackSettings[] = [];
+  const catalog = loadCatalog(path.join(project.root, "config"));
+  for (const file of readdirSync(folder)) {
+    const match = /^Pulumi\.(.+)\.yaml$/.exec(file);
+    if (match === null) continue;
+    try {
+      settings.push(loadStackSettings(match[1]!, { root: project.root, catalog }));
+    } catch {
+      continue;
+    }
+  }
+  return sharedVaultProblems(settings)
+    .filter((message) => message.includes(`"${stack}"`))
+    .map((message) => ({ kind: "shared Vault", severity: "error", message }));
+}
 
 export const verifyCommand: Command = async (args, io) => {
   let stack: string;
@@ -51,6 +78,7 @@ export const verifyCommand: Command = async (args, io) => {
     return reportLoadError(error, io.stderr);
   }
   const report = verifyPlan(loaded.plan, loaded.catalog);
+  report.violations.push(...sharedVaultViolations(stack, root === undefined ? undefined : path.resolve(io.cwd, root)));
   const fails = reportFails(report, { strict });
   if (format === "json") io.stdout(`${JSON.stringify({ ...report, ok: !fails }, null, 2)}\n`);
   else if (format === "markdown") io.stdout(formatVerifyMarkdown(report));

@@ -744,7 +744,7 @@ export function sharedVaultProblems(settings: readonly StackSettings[]): string[
     if (stacks.length > 1) {
       const [address, namespace] = target.split("#");
       problems.push(
-        `stacks ${stacks.join(", ")} all manage the Vault at ${address}${namespace ? ` namespace ${namespace}` : ""}; ` +
+        `stacks ${stacks.map((name) => `"${name}"`).join(", ")} all manage the Vault at ${address}${namespace ? ` namespace ${namespace}` : ""}; ` +
           "give each stack its own Vault or namespace (gbo-vault:vaultAddress, gbo-vault:vaultNamespace)",
       );
     }

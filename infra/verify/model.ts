@@ -176,7 +176,8 @@ export type ViolationKind =
   | "templated deny"
   | "rule without KV v2 segment"
   | "policy grants nothing"
-  | "app contract";
+  | "app contract"
+  | "shared Vault";
 
 /** Names the kind of an access the model does not allow. */
 export function classifyOverGrant(principal: SyntheticPrincipal, probe: Probe): ViolationKind {
