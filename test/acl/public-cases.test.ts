@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCaseFile, runCases } from "../../infra/acl";
 
-const PUBLIC_CASES = path.resolve(__dirname, "../../../shared/cases/vault-acl/public.json");
+const CASE_FOLDER = path.resolve(__dirname, "../../../shared/cases/vault-acl");
+const PUBLIC_CASES = path.join(CASE_FOLDER, "public.json");
 
 describe("public Vault ACL cases", () => {
   it("case file exists", () => {
@@ -25,5 +26,17 @@ describe("public Vault ACL cases", () => {
     const summary = runCases(loadCaseFile(PUBLIC_CASES));
     const templateIds = new Set(loadCaseFile(PUBLIC_CASES).filter((c) => c.kind === "template").map((c) => c.id));
     for (const result of summary.results.filter((r) => templateIds.has(r.id))) expect(result.index).toBe(0);
+  });
+});
+
+describe("every Vault ACL case file beside the public one", () => {
+  const files = existsSync(CASE_FOLDER)
+    ? readdirSync(CASE_FOLDER).filter((name) => /\.(json|ya?ml)$/.test(name) && name !== "public.json")
+    : [];
+  it.skipIf(files.length === 0)("passes every check", () => {
+    for (const name of files) {
+      const summary = runCases(loadCaseFile(path.join(CASE_FOLDER, name)));
+      expect(summary.results.filter((result) => !result.pass), name).toEqual([]);
+    }
   });
 });

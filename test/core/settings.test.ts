@@ -102,7 +102,7 @@ describe("shipped stacks", () => {
   it("two stacks on one Vault are reported", () => {
     const dev = loadStack("dev").settings;
     const copy = { ...dev, stack: "dev2", vault: { address: "HTTP://127.0.0.1:8200/" } };
-    expect(sharedVaultProblems([dev, copy])).toEqual([expect.stringContaining("stacks dev, dev2 all manage the Vault at http://127.0.0.1:8200")]);
+    expect(sharedVaultProblems([dev, copy])).toEqual([expect.stringContaining("stacks \"dev\", \"dev2\" all manage the Vault at http://127.0.0.1:8200")]);
   });
 
   it("missing stack file names the stack", () => {
