@@ -12,6 +12,8 @@ commands:
   migrate-env <stack> --env-file FILE [--write] [--json]
                                                  map a .env file onto stack config; --write sets it
   migrate-vault <stack> [--json]                 plan moving the old flat Vault layout, offline
+  diff <stack> --base REF [--format text|markdown|json] [--fail-on-destructive] [--allow FILE]
+                                                 compare the stack with a git revision, offline
 `;
 
 /**
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   acl: async () => (require("../acl/cli") as typeof import("../acl/cli")).aclCommand,
   "migrate-env": async () => (require("./migrate-env") as typeof import("./migrate-env")).migrateEnvCommand,
   "migrate-vault": async () => (require("./migrate-vault") as typeof import("./migrate-vault")).migrateVaultCommand,
+  diff: async () => (require("./diff") as typeof import("./diff")).diffCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -1,0 +1,217 @@
+/**
+ * Secret and setting values that changed between two revisions, reported by fingerprint only. `secure:`
+ * values are decrypted with each revision's own `encryptionsalt` when a passphrase is available, so a value
+ * encrypted again with a fresh nonce is not reported as a change.
+ */
+import { parse } from "yaml";
+import type { Plan } from "../core/plan";
+import { fingerprint, IncorrectPassphraseError, InvalidCiphertextError, PassphraseCrypter } from "../core/passphrase";
+import { isSecureLeaf } from "../core/settings";
+
+type Leaf = { kind: "secure"; ciphertext: string } | { kind: "plain"; value: string };
+
+/** One value of the stack: a key of a managed secret, or the OIDC client secret. */
+interface ValueSlot {
+  /** Where Vault stores it, for example `secret/gbo/system/jwt` key `secret`. */
+  location: string;
+  key: string;
+  configKey: string;
+  leaf: Leaf;
+}
+
+export type ValueChangeKind =
+  /** Both sides known and different. */
+  | "changed"
+  /** Only head has a value. */
+  | "set"
+  /** Only base has a value. */
+  | "unset"
+  /** Ciphertexts differ and there is no passphrase (or a wrong one) to compare the plaintexts. */
+  | "re-encrypted or changed (no passphrase to tell)";
+
+export interface ValueChange {
+  location: string;
+  key: string;
+  configKey: string;
+  change: ValueChangeKind;
+  /** Fingerprints from `fingerprint()`, or `encrypted` when the value could not be decrypted. */
+  before?: string;
+  after?: string;
+  /** How the value is stored in the stack file at each revision. */
+  storedBefore?: "secure" | "plain";
+  storedAfter?: "secure" | "plain";
+}
+
+export interface ValueDiff {
+  changes: ValueChange[];
+  /** Values whose ciphertext changed but whose plaintext is the same. */
+  reEncryptedUnchanged: number;
+  /** True when a passphrase was used to compare encrypted values. */
+  decrypted: boolean;
+  /** Problems that limited the comparison, such as a passphrase that does not fit one revision. */
+  notes: string[];
+}
+
+interface StackDocument {
+  encryptionsalt?: string;
+  config: Record<string, unknown>;
+}
+
+function readDocument(text: string | undefined): StackDocument | undefined {
+  if (text === undefined) return undefined;
+  const document = (parse(text) ?? {}) as { encryptionsalt?: unknown; config?: unknown };
+  const config = typeof document.config === "object" && document.config !== null ? (document.config as Record<string, unknown>) : {};
+  return { encryptionsalt: typeof document.encryptionsalt === "string" ? document.encryptionsalt : undefined, config };
+}
+
+function toLeaf(node: unknown): Leaf | undefined {
+  if (node === undefined || node === null) return undefined;
+  if (isSecureLeaf(node)) return { kind: "secure", ciphertext: node.secure };
+  if (typeof node === "object") return { kind: "plain", value: JSON.stringify(node) };
+  return { kind: "plain", value: String(node) };
+}
+
+function configNode(document: StackDocument, project: string, configKey: string, inner: readonly string[]): unknown {
+  let node: unknown = document.config[`${project}:${configKey}`] ?? document.config[configKey];
+  for (const part of inner) {
+    if (typeof node !== "object" || node === null || Array.isArray(node) || isSecureLeaf(node)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** Lists every value that the plan writes to Vault, with its leaf in the stack file. */
+function valueSlots(plan: Plan | undefined, document: StackDocument | undefined): Map<string, ValueSlot> {
+  const slots = new Map<string, ValueSlot>();
+  if (plan === undefined || document === undefined) return slots;
+  for (const secret of plan.secrets) {
+    for (const key of secret.keys) {
+      if (key.status === "missing") continue;
+      const leaf =
+        key.source.literal !== undefined
+          ? ({ kind: "plain", value: key.source.literal } as const)
+          : toLeaf(configNode(document, plan.project, key.source.configKey, key.source.path));
+      if (leaf === undefined) continue;
+      const location = `${secret.mount}/${secret.path}`;
+      slots.set(`${location}\u0000${key.name}`, { location, key: key.name, configKey: key.configKey, leaf });
+    }
+  }
+  for (const backend of plan.authBackends) {
+    if (backend.oidc === undefined || backend.oidc.clientSecret === "missing") continue;
+    const leaf = toLeaf(configNode(document, plan.project, "oidcClientSecret", []));
+    if (leaf === undefined) continue;
+    const location = `auth/${backend.path}`;
+    slots.set(`${location}\u0000oidc_client_secret`, {
+      location,
+      key: "oidc_client_secret",
+      configKey: `${plan.project}:oidcClientSecret`,
+      leaf,
+    });
+  }
+  return slots;
+}
+
+/** Decrypts one revision's values, deriving its key only when a comparison needs it. */
+class RevisionDecryptor {
+  private crypter: PassphraseCrypter | undefined;
+  private failed = false;
+
+  constructor(
+    private readonly label: string,
+    private readonly document: StackDocument | undefined,
+    private readonly passphrase: string | undefined,
+    private readonly notes: string[],
+  ) {}
+
+  /** Returns the plaintext, or undefined when this revision cannot be decrypted. */
+  decrypt(ciphertext: string): string | undefined {
+    if (this.passphrase === undefined || this.failed) return undefined;
+    if (this.crypter === undefined) {
+      const salt = this.document?.encryptionsalt;
+      if (salt === undefined) {
+        this.fail(`the ${this.label} stack file has no encryptionsalt, so its secure values cannot be decrypted with a passphrase`);
+        return undefined;
+      }
+      try {
+        this.crypter = PassphraseCrypter.fromEncryptionSalt(this.passphrase, salt);
+      } catch (error) {
+        if (error instanceof IncorrectPassphraseError || error instanceof InvalidCiphertextError) {
+          this.fail(`the passphrase does not decrypt the ${this.label} stack file's encryptionsalt (${error.message.split(".")[0]})`);
+          return undefined;
+        }
+        throw error;
+      }
+    }
+    try {
+      return this.crypter.decrypt(ciphertext);
+    } catch (error) {
+      if (error instanceof InvalidCiphertextError) {
+        this.notes.push(`a secure value of the ${this.label} stack file cannot be decrypted: ${error.message}`);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private fail(note: string): void {
+    this.failed = true;
+    this.notes.push(note);
+  }
+}
+
+/**
+ * Compares the values that two revisions write. `passphrase` comes from `readPassphrase`; without one, a
+ * changed ciphertext is reported as possibly unchanged.
+ */
+export function diffValues(
+  base: { plan: Plan | undefined; stackText: string | undefined },
+  head: { plan: Plan; stackText: string },
+  passphrase: string | undefined,
+): ValueDiff {
+  const notes: string[] = [];
+  const baseDocument = readDocument(base.stackText);
+  const headDocument = readDocument(head.stackText);
+  const baseSlots = valueSlots(base.plan, baseDocument);
+  const headSlots = valueSlots(head.plan, headDocument);
+  const baseDecryptor = new RevisionDecryptor("base", baseDocument, passphrase, notes);
+  const headDecryptor = new RevisionDecryptor("head", headDocument, passphrase, notes);
+  const plaintext = (leaf: Leaf, decryptor: RevisionDecryptor): string | undefined =>
+    leaf.kind === "plain" ? leaf.value : decryptor.decrypt(leaf.ciphertext);
+  const shown = (value: string | undefined): string => (value === undefined ? "encrypted" : fingerprint(value));
+
+  const changes: ValueChange[] = [];
+  let reEncryptedUnchanged = 0;
+  for (const [id, after] of headSlots) {
+    const before = baseSlots.get(id);
+    if (before === undefined) {
+      const value = plaintext(after.leaf, headDecryptor);
+      changes.push({ location: after.location, key: after.key, configKey: after.configKey, change: "set", after: shown(value), storedAfter: after.leaf.kind });
+      continue;
+    }
+    const common = { location: after.location, key: after.key, configKey: after.configKey, storedBefore: before.leaf.kind, storedAfter: after.leaf.kind };
+    if (before.leaf.kind === "secure" && after.leaf.kind === "secure" && before.leaf.ciphertext === after.leaf.ciphertext) continue;
+    if (before.leaf.kind === "plain" && after.leaf.kind === "plain") {
+      if (before.leaf.value !== after.leaf.value) {
+        changes.push({ ...common, change: "changed", before: fingerprint(before.leaf.value), after: fingerprint(after.leaf.value) });
+      }
+      continue;
+    }
+    const beforeValue = plaintext(before.leaf, baseDecryptor);
+    const afterValue = plaintext(after.leaf, headDecryptor);
+    if (beforeValue === undefined || afterValue === undefined) {
+      changes.push({ ...common, change: "re-encrypted or changed (no passphrase to tell)", before: shown(beforeValue), after: shown(afterValue) });
+    } else if (beforeValue !== afterValue) {
+      changes.push({ ...common, change: "changed", before: fingerprint(beforeValue), after: fingerprint(afterValue) });
+    } else {
+      // The same plaintext, encrypted again or moved between plain text and a secure value: Vault sees no change.
+      reEncryptedUnchanged += 1;
+    }
+  }
+  for (const [id, before] of baseSlots) {
+    if (headSlots.has(id)) continue;
+    const value = plaintext(before.leaf, baseDecryptor);
+    changes.push({ location: before.location, key: before.key, configKey: before.configKey, change: "unset", before: shown(value), storedBefore: before.leaf.kind });
+  }
+  changes.sort((a, b) => (a.location === b.location ? (a.key < b.key ? -1 : 1) : a.location < b.location ? -1 : 1));
+  return { changes, reEncryptedUnchanged, decrypted: passphrase !== undefined, notes: [...new Set(notes)] };
+}
