@@ -85,6 +85,9 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
   ];
   const userRole = plan.roles.find((role) => role.type === "oidc")!;
   const orgs = probeOrgs(plan);
+  const entities = new Map(plan.identity.entities.map((entity) => [`${entity.metadata[METADATA.org]}/${entity.metadata[METADATA.bot]}`, entity]));
+  const rolesByName = new Map(plan.roles.map((role) => [role.name, role]));
+  const botPolicy = name("bot");
   orgs.forEach((org, index) => {
     const adminUser = `verify-admin-${index}`;
     principals.push({
@@ -106,15 +109,15 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
       });
     }
     for (const bot of org.bots) {
-      const entity = plan.identity.entities.find((candidate) => candidate.metadata[METADATA.org] === org.id && candidate.metadata[METADATA.bot] === bot);
-      const role = plan.roles.find((candidate) => candidate.name === entity?.name);
+      const entity = entities.get(`${org.id}/${bot}`);
+      const role = entity === undefined ? undefined : rolesByName.get(entity.name);
       const metadata = entity?.metadata ?? { [METADATA.org]: org.id, [METADATA.bot]: bot };
       principals.push({
         label: `bot ${org.id}/${bot}`,
         kind: "bot",
         org: org.id,
         bot,
-        policies: ["default", ...(role?.policies ?? [name("bot")])],
+        policies: ["default", ...(role?.policies ?? [botPolicy])],
         identity: {
           entity: {
             id: `entity-bot-${org.id}-${bot}`,
