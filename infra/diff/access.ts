@@ -2,6 +2,7 @@
  * Access changes between two revisions, from `verify` run on each plan: which principal gains or loses which
  * verbs on which scope, and whether anyone gains access across an org, bot, user or tenant boundary.
  */
+import type { Layout } from "../core/paths";
 import type { VerifyReport, Violation } from "../verify/verify";
 
 export interface AccessChange {
@@ -35,7 +36,19 @@ export interface AccessDiff {
 /** Violation kinds that mean access across a tenant, org, bot or user boundary. */
 export const CROSS_SCOPE_KINDS = ["cross-tenant access", "cross-org access", "cross-bot access", "cross-user access"];
 
-function crossScope(violations: Violation[]): Map<string, CrossScopeGrant> {
+/**
+ * Returns the path without the KV mount and root prefix, so that moving the mount or the prefix does not turn
+ * every existing grant into a new one.
+ */
+function relativePath(path: string, layout: Layout | undefined): string {
+  if (layout === undefined || !path.startsWith(`${layout.mount}/`)) return path;
+  const [api, ...rest] = path.slice(layout.mount.length + 1).split("/");
+  const inner = rest.join("/");
+  const relative = inner === layout.prefix || inner.startsWith(`${layout.prefix}/`) ? inner.slice(layout.prefix.length) : `/${inner}`;
+  return `<mount>/${api}/<prefix>${relative}`;
+}
+
+function crossScope(violations: Violation[], layout: Layout | undefined): Map<string, CrossScopeGrant> {
   const grants = new Map<string, CrossScopeGrant>();
   for (const violation of violations) {
     if (!CROSS_SCOPE_KINDS.includes(violation.kind)) continue;
@@ -46,19 +59,22 @@ function crossScope(violations: Violation[]): Map<string, CrossScopeGrant> {
       operation: violation.operation ?? "?",
       path: violation.path ?? "?",
     };
-    grants.set(`${grant.kind}|${grant.principal}|${grant.operation}|${grant.path}`, grant);
+    grants.set(`${grant.kind}|${grant.principal}|${grant.operation}|${relativePath(grant.path, layout)}`, grant);
   }
   return grants;
 }
 
 /** Compares two verify reports; `base` is undefined when the stack did not exist at the base revision. */
-export function diffAccess(base: VerifyReport | undefined, head: VerifyReport): AccessDiff {
-  const baseMatrix = base?.matrix ?? {};
-  const principals = [...new Set([...(base?.principals ?? []), ...head.principals])];
+export function diffAccess(
+  base: { report: VerifyReport; layout: Layout } | undefined,
+  head: { report: VerifyReport; layout: Layout },
+): AccessDiff {
+  const baseMatrix = base?.report.matrix ?? {};
+  const principals = [...new Set([...(base?.report.principals ?? []), ...head.report.principals])];
   const changes: AccessChange[] = [];
   for (const principal of principals) {
     const before = baseMatrix[principal];
-    const after = head.matrix[principal];
+    const after = head.report.matrix[principal];
     const presence = before === undefined ? "new" : after === undefined ? "gone" : undefined;
     const scopes = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
     for (const scope of scopes) {
@@ -69,8 +85,8 @@ export function diffAccess(base: VerifyReport | undefined, head: VerifyReport): 
       if (gains.length > 0 || loses.length > 0) changes.push({ principal, scope, gains, loses, presence });
     }
   }
-  const baseCross = crossScope(base?.violations ?? []);
-  const headCross = crossScope(head.violations);
+  const baseCross = crossScope(base?.report.violations ?? [], base?.layout);
+  const headCross = crossScope(head.report.violations, head.layout);
   return {
     changes,
     gainedCrossScope: [...headCross].filter(([key]) => !baseCross.has(key)).map(([, grant]) => grant),

@@ -97,7 +97,10 @@ export function buildDiff(options: DiffOptions): DiffReport {
     base: { ref: options.base, commit: base.commit, stackExists: base.plan !== undefined },
     resources,
     policies: diffPolicies(base.plan, head.plan),
-    access: diffAccess(base.loaded === undefined ? undefined : verifyPlan(base.loaded.plan, base.loaded.catalog), verifyPlan(head.plan, head.catalog)),
+    access: diffAccess(
+      base.loaded === undefined ? undefined : { report: verifyPlan(base.loaded.plan, base.loaded.catalog), layout: base.loaded.plan.layout },
+      { report: verifyPlan(head.plan, head.catalog), layout: head.plan.layout },
+    ),
     values,
     gate: { ...gate, allowFile },
   };

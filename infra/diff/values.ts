@@ -93,7 +93,8 @@ function valueSlots(plan: Plan | undefined, document: StackDocument | undefined)
           : toLeaf(configNode(document, plan.project, key.source.configKey, key.source.path));
       if (leaf === undefined) continue;
       const location = `${secret.mount}/${secret.path}`;
-      slots.set(`${location}\u0000${key.name}`, { location, key: key.name, configKey: key.configKey, leaf });
+      // Keyed without the mount, so moving the mount alone does not make every value look new.
+      slots.set(`${secret.path}\u0000${key.name}`, { location, key: key.name, configKey: key.configKey, leaf });
     }
   }
   for (const backend of plan.authBackends) {
@@ -101,7 +102,7 @@ function valueSlots(plan: Plan | undefined, document: StackDocument | undefined)
     const leaf = toLeaf(configNode(document, plan.project, "oidcClientSecret", []));
     if (leaf === undefined) continue;
     const location = `auth/${backend.path}`;
-    slots.set(`${location}\u0000oidc_client_secret`, {
+    slots.set(`auth\u0000oidc_client_secret`, {
       location,
       key: "oidc_client_secret",
       configKey: `${plan.project}:oidcClientSecret`,
