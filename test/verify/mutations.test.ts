@@ -192,4 +192,17 @@ describe("verify on mutated dev policies", () => {
     expect(reportFails(report)).toBe(true);
     expect(errorKinds(report)).toContain("cross-org access");
   });
+
+  // NOTE: when fewer than two orgs are declared, verify adds synthetic orgs named verify-org-a and
+  // verify-org-b without checking that a declared org already has that id. A stack whose only org is
+  // verify-org-a is then probed against itself, so an org admin policy without the org template passes.
+  it.fails("reports org-blind admins beside verify-org-a", () => {
+    const loaded = loadStack("dev", { stackText: stackTextWith({ orgs: [{ id: "verify-org-a", bots: ["support"] }] }) });
+    const plan = structuredClone(loaded.plan);
+    const orgAdmin = plan.policies.find((policy) => policy.principal === "orgAdmin")!;
+    orgAdmin.hcl = orgAdmin.hcl.split(USER_ORG).join("+");
+    const report = verifyPlan(plan, loaded.catalog);
+    expect(new Set(report.principals).size).toBe(report.principals.length);
+    expect(errorKinds(report)).toContain("cross-org access");
+  });
 });
