@@ -135,6 +135,8 @@ export interface Plan {
    * that feed each; the seeded ones are also in `secrets`.
    */
   legacyPaths: Array<{ path: string; configKeys: string[] }>;
+  /** The stack's legacyLayout setting. */
+  legacyLayout: boolean;
   orgs: Array<{ id: Id; bots: Id[] }>;
 }
 
@@ -374,6 +376,7 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
     identity: { entities, groups },
     secrets,
     runtimeSecrets,
+    legacyLayout: settings.legacyLayout,
     legacyPaths: legacyCopies.map((secret) => ({ path: secret.path, configKeys: secret.keys.map((key) => key.configKey) })),
     orgs: settings.orgs,
   };
@@ -385,7 +388,8 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
 function checkUniqueNames(plan: Plan): void {
   const seen = new Map<string, string>();
   for (const role of plan.roles) {
-    const key = `${role.backend}/${role.name}`;
+    // AppRole stores role names in lower case, so names that differ only in case are the same role.
+    const key = `${role.backend}/${role.name}`.toLowerCase();
     const other = seen.get(key);
     if (other !== undefined) {
       throw new PlanError(

@@ -41,7 +41,8 @@ export function policyName(layout: Layout, principal: Principal): string {
     operator: "operator",
     deployer: "deployer",
   };
-  return `gbo-${layout.tenant}-${suffix[principal]}`;
+  // Vault stores policy names in lower case, so the plan uses that form too.
+  return `gbo-${layout.tenant}-${suffix[principal]}`.toLowerCase();
 }
 
 const ALL_PRINCIPALS: Principal[] = ["app", "orgAdmin", "bot", "user", "operator", "deployer"];
@@ -126,7 +127,7 @@ function orgAdminPolicy(inputs: PolicyInputs): PolicyModel {
         capabilities: ["create", "read", "update", "patch", "delete"],
         comment: `Manage the ${folder} of the admin's own org; the org comes from the OIDC alias metadata.`,
       },
-      { path: under(layout, "metadata", root), capabilities: ["read", "list", "delete"] },
+      { path: under(layout, "metadata", root), capabilities: ["read", "list"] },
       { path: under(layout, "delete", root), capabilities: ["update"] },
       { path: under(layout, "undelete", root), capabilities: ["update"] },
     );
@@ -150,7 +151,7 @@ function userPolicy(inputs: PolicyInputs): PolicyModel {
     description: "Users (OIDC): read and write their own secrets; org and user come from the OIDC alias metadata.",
     rules: [
       { path: under(layout, "data", root), capabilities: ["create", "read", "update", "patch", "delete"] },
-      { path: under(layout, "metadata", root), capabilities: ["read", "list", "delete"] },
+      { path: under(layout, "metadata", root), capabilities: ["read", "list"] },
       { path: under(layout, "delete", root), capabilities: ["update"] },
       { path: under(layout, "undelete", root), capabilities: ["update"] },
     ],

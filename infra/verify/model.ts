@@ -60,7 +60,8 @@ function ownerExpectation(probe: Probe, required: boolean): Expectation {
     case "data":
       return allow(required && (probe.operation === "read" || probe.operation === "create"));
     case "metadata":
-      return allow(false);
+      // Reading and listing metadata; deleting it destroys every version, which is left to operators.
+      return probe.operation === "read" ? allow(false) : DENY;
     case "delete":
     case "undelete":
       return allow(false);
@@ -194,7 +195,7 @@ export function classifyOverGrant(principal: SyntheticPrincipal, probe: Probe): 
   if (principal.org !== undefined && target.org !== undefined && principal.org !== target.org) return "cross-org access";
   if (principal.kind === "bot" && target.area === "bot" && target.bot !== principal.bot) return "cross-bot access";
   const asUser = principal.kind === "user" || principal.kind === "hostileUser";
-  if (asUser && target.area === "user" && target.user !== principal.user) return "cross-user access";
+  if (asUser && (target.area === "user" || target.area === "orgUsers") && target.user !== principal.user) return "cross-user access";
   if (principal.kind === "hostileUser" && target.org !== undefined) return "cross-org access";
   return "not in the access model";
 }

@@ -41,9 +41,16 @@ export function parsePlanPolicies(plan: Plan, accessors: Record<string, string>)
 /** Orgs that verify probes: the declared ones, or two synthetic orgs with two bots each when none are declared. */
 export function probeOrgs(plan: Plan): Array<{ id: string; bots: string[]; declared: boolean }> {
   const declared = plan.orgs.map((org) => ({ id: org.id as string, bots: org.bots as string[], declared: true }));
+  const taken = new Set(declared.map((org) => org.id));
+  const freeId = (base: string): string => {
+    let id = base;
+    for (let suffix = 2; taken.has(id); suffix += 1) id = `${base}-${suffix}`;
+    taken.add(id);
+    return id;
+  };
   const synthetic = [
-    { id: "verify-org-a", bots: ["verify-bot-a1", "verify-bot-a2"], declared: false },
-    { id: "verify-org-b", bots: ["verify-bot-b1"], declared: false },
+    { id: freeId("verify-org-a"), bots: ["verify-bot-a1", "verify-bot-a2"], declared: false },
+    { id: freeId("verify-org-b"), bots: ["verify-bot-b1"], declared: false },
   ];
   // Two orgs are needed to see cross-org access and two bots in one org to see cross-bot access.
   const orgs = [...declared];

@@ -106,6 +106,11 @@ function probesFor(principal: SyntheticPrincipal, context: ProbeContext): Probe[
     for (const bot of new Set(bots)) selected.push(...context.botProbes(org.id, bot));
     const users = context.usersOf(index);
     for (const user of users) selected.push(...context.userProbes(org.id, user));
+    // The principal's own bot or user id in another org: a policy that ignores the org would reach it.
+    if (index !== orgIndex && orgIndex >= 0) {
+      if (principal.bot !== undefined) selected.push(...context.botProbes(org.id, principal.bot));
+      if (principal.user !== undefined) selected.push(...context.userProbes(org.id, principal.user));
+    }
   }
   return selected;
 }
@@ -188,6 +193,15 @@ function lintPolicies(plan: Plan, policies: Map<string, Policy>): Violation[] {
 /** Checks that the app can read every path of the app contract and that each is seeded or left to the operator. */
 function checkAppContract(plan: Plan, catalog: Catalog, appAcl: Acl): Violation[] {
   const violations: Violation[] = [];
+  if (catalog.appContract.mount !== plan.layout.mount) {
+    violations.push({
+      kind: "app contract",
+      severity: "error",
+      message:
+        `the running app reads the KV mount "${catalog.appContract.mount}", but this stack uses "${plan.layout.mount}"; ` +
+        `the app would silently fall back to localhost defaults; set gbo-vault:kvMount to ${catalog.appContract.mount}`,
+    });
+  }
   const byPath = new Map(plan.secrets.map((secret) => [secret.path, secret]));
   for (const entry of catalog.appContract.paths) {
     const relative = entry.path.replace(/\{bot\}/g, "verify-bot").replace(/\{bot_name\}/g, "verify-bot-name");
@@ -219,8 +233,10 @@ function checkAppContract(plan: Plan, catalog: Catalog, appAcl: Acl): Violation[
               severity: required.length > 0 ? "error" : "warning",
               path: secretPath,
               message:
-                `the app reads ${secretPath} (keys ${entry.keys.join(", ")}), but this stack does not publish it and the app contract does not leave it to the operator` +
-                "; turn on gbo-vault:legacyLayout",
+                `the app reads ${secretPath} (keys ${entry.keys.join(", ")}), but this stack does not publish it and the app contract does not leave it to the operator; ` +
+                (plan.legacyLayout
+                  ? `map its keys in config/legacy.yaml, or mark it owner: operator in config/app-contract.yaml`
+                  : "turn on gbo-vault:legacyLayout"),
             }
           : {
               kind: "app contract",
@@ -337,7 +353,8 @@ export function verifyPlan(plan: Plan, catalog: Catalog): VerifyReport {
   }
 
   for (const planned of plan.policies) {
-    if (!granting.has(planned.name)) {
+    // Vault lower-cases policy names, and so does the evaluator's list of granting policies.
+    if (!granting.has(planned.name.toLowerCase())) {
       violations.push({
         kind: "policy grants nothing",
         severity: "error",

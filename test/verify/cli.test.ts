@@ -160,7 +160,7 @@ describe("verify on a broken project", () => {
   // NOTE: the message for a contract path that the stack does not publish always ends with "turn on
   // gbo-vault:legacyLayout", also when the stack has it on. The fix then is a mapping in config/legacy.yaml or
   // `owner: operator` in the app contract.
-  it.fails("suggests no setting that is already on", () => {
+  it("suggests no setting that is already on", () => {
     const root = copyProject();
     appendFileSync(path.join(root, "config", "app-contract.yaml"), "  - path: search\n    access: read\n    keys: [url]\n    required: [url]\n");
     const run = cli("verify", "dev", "--root", root);
@@ -181,7 +181,7 @@ describe("verify on a broken project", () => {
   // NOTE: the app contract names the mount the running app hard-codes (`mount: secret`), but the app policy
   // and verify's contract check both use the stack's kvMount instead. With the two different, the app's reads
   // of secret/data/gbo/... are denied (and the app falls back to localhost defaults) while verify passes.
-  it.fails("fails when the contract mount differs", () => {
+  it("fails when the contract mount differs", () => {
     const root = copyProject();
     editFile(path.join(root, "config", "app-contract.yaml"), "mount: secret", "mount: kv");
     const run = cli("verify", "dev", "--root", root);
