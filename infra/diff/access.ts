@@ -75,7 +75,9 @@ export function diffAccess(
   for (const principal of principals) {
     const before = baseMatrix[principal];
     const after = head.report.matrix[principal];
-    const presence = before === undefined ? "new" : after === undefined ? "gone" : undefined;
+    let presence: AccessChange["presence"];
+    if (before === undefined) presence = "new";
+    else if (after === undefined) presence = "gone";
     const scopes = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
     for (const scope of scopes) {
       const beforeVerbs = (before as Record<string, string[]> | undefined)?.[scope] ?? [];
@@ -97,19 +99,21 @@ export function diffAccess(
 
 /** Words for one access change, for example `bot acme/support gains read on own bot`. */
 export function describeAccessChange(change: AccessChange): string {
-  const who = change.presence === "new" ? `${change.principal} (new)` : change.presence === "gone" ? `${change.principal} (removed)` : change.principal;
+  let subject = change.principal;
+  if (change.presence === "new") subject += " (new)";
+  if (change.presence === "gone") subject += " (removed)";
   const parts: string[] = [];
   if (change.gains.length > 0) parts.push(`gains ${change.gains.join(", ")}`);
   if (change.loses.length > 0) parts.push(`loses ${change.loses.join(", ")}`);
-  return `${who} ${parts.join(" and ")} on ${change.scope}`;
+  return `${subject} ${parts.join(" and ")} on ${change.scope}`;
 }
 
-/** The one line on cross-scope access that every report carries. */
+/** Describes cross-scope access: one line when nobody gains it, else one line per new grant. */
 export function describeCrossScope(access: AccessDiff): string[] {
   if (access.gainedCrossScope.length === 0) {
-    const kept =
+    const alreadyPresent =
       access.unchangedCrossScope > 0 ? ` (${access.unchangedCrossScope} cross-scope finding(s) of verify were already present at base)` : "";
-    return [`nobody gains cross-org, cross-tenant, cross-bot or cross-user access${kept}`];
+    return [`nobody gains cross-org, cross-tenant, cross-bot or cross-user access${alreadyPresent}`];
   }
   return access.gainedCrossScope.map(
     (grant) => `${grant.principal} gains ${grant.kind}: may ${grant.operation} ${grant.path}${grant.severity === "warning" ? " (verify warning)" : ""}`,

@@ -16,7 +16,7 @@ import { checkoutRevision } from "./revision";
 import { diffValues, type ValueDiff } from "./values";
 
 export interface DiffOptions {
-  /** Project root in the working tree, the folder that holds `Pulumi.yaml`. */
+  /** Project root in the working tree, the folder that contains `Pulumi.yaml`. */
   root: string;
   stack: string;
   /** Git revision to compare with, for example `origin/main`. */

@@ -178,7 +178,7 @@ export function diffValues(
   const headDecryptor = new RevisionDecryptor("head", headDocument, passphrase, notes);
   const plaintext = (leaf: Leaf, decryptor: RevisionDecryptor): string | undefined =>
     leaf.kind === "plain" ? leaf.value : decryptor.decrypt(leaf.ciphertext);
-  const shown = (value: string | undefined): string => (value === undefined ? "encrypted" : fingerprint(value));
+  const fingerprintOrEncrypted = (value: string | undefined): string => (value === undefined ? "encrypted" : fingerprint(value));
 
   const changes: ValueChange[] = [];
   let reEncryptedUnchanged = 0;
@@ -186,7 +186,7 @@ export function diffValues(
     const before = baseSlots.get(id);
     if (before === undefined) {
       const value = plaintext(after.leaf, headDecryptor);
-      changes.push({ location: after.location, key: after.key, configKey: after.configKey, change: "set", after: shown(value), storedAfter: after.leaf.kind });
+      changes.push({ location: after.location, key: after.key, configKey: after.configKey, change: "set", after: fingerprintOrEncrypted(value), storedAfter: after.leaf.kind });
       continue;
     }
     const common = { location: after.location, key: after.key, configKey: after.configKey, storedBefore: before.leaf.kind, storedAfter: after.leaf.kind };
@@ -200,7 +200,7 @@ export function diffValues(
     const beforeValue = plaintext(before.leaf, baseDecryptor);
     const afterValue = plaintext(after.leaf, headDecryptor);
     if (beforeValue === undefined || afterValue === undefined) {
-      changes.push({ ...common, change: "re-encrypted or changed (no passphrase to tell)", before: shown(beforeValue), after: shown(afterValue) });
+      changes.push({ ...common, change: "re-encrypted or changed (no passphrase to tell)", before: fingerprintOrEncrypted(beforeValue), after: fingerprintOrEncrypted(afterValue) });
     } else if (beforeValue !== afterValue) {
       changes.push({ ...common, change: "changed", before: fingerprint(beforeValue), after: fingerprint(afterValue) });
     } else {
@@ -211,7 +211,7 @@ export function diffValues(
   for (const [id, before] of baseSlots) {
     if (headSlots.has(id)) continue;
     const value = plaintext(before.leaf, baseDecryptor);
-    changes.push({ location: before.location, key: before.key, configKey: before.configKey, change: "unset", before: shown(value), storedBefore: before.leaf.kind });
+    changes.push({ location: before.location, key: before.key, configKey: before.configKey, change: "unset", before: fingerprintOrEncrypted(value), storedBefore: before.leaf.kind });
   }
   changes.sort((a, b) => (a.location === b.location ? (a.key < b.key ? -1 : 1) : a.location < b.location ? -1 : 1));
   return { changes, reEncryptedUnchanged, decrypted: passphrase !== undefined, notes: [...new Set(notes)] };

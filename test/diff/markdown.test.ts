@@ -100,10 +100,10 @@ describe("markdown cut inside a code block", () => {
   });
 
   it("counts the lines left out", () => {
-    const kept = markdown.split("\n").filter((line) => line.startsWith("+ secret/data/gbo/system/rule-")).length;
-    expect(kept).toBeGreaterThan(0);
+    const keptRules = markdown.split("\n").filter((line) => line.startsWith("+ secret/data/gbo/system/rule-")).length;
+    expect(keptRules).toBeGreaterThan(0);
     // The rules that did not fit, plus the two lines of the values section that follows.
-    expect(markdown).toContain(`**Truncated:** ${5000 - kept + 2} more line(s) in 2 section(s)`);
+    expect(markdown).toContain(`**Truncated:** ${5000 - keptRules + 2} more line(s) in 2 section(s)`);
   });
 
   it("keeps a small report whole", () => {

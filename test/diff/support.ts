@@ -97,7 +97,7 @@ export function diff(repo: ScratchRepo, stack: string, base: string, extra: stri
   return run(["diff", stack, "--base", base, "--root", repo.root, ...extra], repo.root, env);
 }
 
-/** The crypter of a stack file's own encryptionsalt, under the dev passphrase. */
+/** Returns the crypter of a stack file's own encryptionsalt, under the dev passphrase. */
 export function crypterOf(stackText: string): PassphraseCrypter {
   const salt = parseDocument(stackText).get("encryptionsalt") as string;
   return PassphraseCrypter.fromEncryptionSalt(DEV_PASSPHRASE, salt);

@@ -1,6 +1,6 @@
 /**
- * The comparison at the heart of the real-Vault test: for each synthetic principal of `verify`, Vault's own
- * `sys/capabilities` answer on every probe path against the offline evaluator's `capabilities(acl, path)`.
+ * The comparison that the real-Vault test makes: for each synthetic principal of `verify`, the result of
+ * Vault's `sys/capabilities` on every probe path against the offline evaluator's `capabilities(acl, path)`.
  */
 import { capabilities, compileAcl } from "../../infra/acl";
 import type { Catalog } from "../../infra/core/catalog";
@@ -21,7 +21,7 @@ export interface SkippedPrincipal {
   reason: string;
 }
 
-/** Every probe path of verify for the plan, without duplicates. */
+/** Lists every probe path of verify for the plan, without duplicates. */
 export function probePaths(plan: Plan, catalog: Catalog, principals: SyntheticPrincipal[]): string[] {
   const paths = new Set(globalProbes(plan, catalog).map((probe) => probe.path));
   for (const org of probeOrgs(plan)) {
@@ -35,7 +35,7 @@ export function probePaths(plan: Plan, catalog: Catalog, principals: SyntheticPr
 
 /**
  * Gets a token that carries the principal's policies and identity, or the reason why the test cannot. The
- * app and bots log in through AppRole as they do in production; principals without identity get a child
+ * app and bots log in through AppRole as they do in production. Principals without identity get a child
  * token of the root token with the same policies.
  */
 export async function tokenFor(vault: VaultClient, plan: Plan, principal: SyntheticPrincipal): Promise<string | SkippedPrincipal> {

@@ -1,7 +1,7 @@
 /**
  * A minimal OpenID Connect discovery endpoint on 127.0.0.1. Vault fetches the issuer's discovery document
  * when the OIDC auth method is configured, so the test stack points its issuer here instead of at an
- * identity provider. Nobody logs in through it.
+ * identity provider. No test logs in through it.
  */
 import { createServer, type Server } from "node:http";
 

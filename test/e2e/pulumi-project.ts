@@ -25,9 +25,9 @@ export interface ScratchProject {
 }
 
 /**
- * Builds the stack file from the dev stack: the Vault address and OIDC issuer point at the local servers,
- * protect is off so destroy can remove everything, and the OIDC client secret is set because Vault needs
- * one beside a client id.
+ * Builds the stack file from the dev stack. The Vault address and OIDC issuer point at the local servers,
+ * and protect is off so destroy can remove everything. The OIDC client secret is set because Vault needs one
+ * beside a client id.
  */
 function stackText(vaultAddress: string, issuerUrl: string): string {
   const document = parseDocument(readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.dev.yaml"), "utf8"));
@@ -46,11 +46,13 @@ export function createProject(vaultAddress: string, rootToken: string, issuerUrl
   for (const name of ["Pulumi.yaml", "package.json", "tsconfig.json"]) cpSync(path.join(PROJECT_ROOT, name), path.join(root, name));
   for (const name of ["infra", "config"]) cpSync(path.join(PROJECT_ROOT, name), path.join(root, name), { recursive: true });
   symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+
   const stack = `e2e-${randomBytes(4).toString("hex")}`;
   mkdirSync(path.join(root, "stacks"));
   // NOTE: written before `pulumi stack init`, so the CLI keeps this file's encryptionsalt and can decrypt
   // the dev stack's secure values with the dev passphrase.
   writeFileSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`), stackText(vaultAddress, issuerUrl));
+
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -64,6 +66,7 @@ export function createProject(vaultAddress: string, rootToken: string, issuerUrl
   };
   const pulumi = (args: string[], timeoutMs = PULUMI_TIMEOUT_MS) =>
     runChecked("pulumi", [...args, "--non-interactive"], { cwd: root, env, timeoutMs });
+
   return {
     root,
     stack,

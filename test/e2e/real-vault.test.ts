@@ -1,6 +1,6 @@
 /**
- * End to end against a real Vault: `pulumi up` of a temporary stack on a Vault dev server, then Vault's own
- * capability answers compared with the offline evaluator for every principal the test can log in as. Runs
+ * End to end against a real Vault: `pulumi up` of a temporary stack on a Vault dev server, then the capabilities that
+ * Vault reports compared with the offline evaluator for every principal the test can log in as. Runs
  * only where `vault` and `pulumi` are on PATH; elsewhere it is skipped and says which binary is missing,
  * unless GBO_VAULT_E2E_REQUIRED=1 (set in CI), where a missing binary fails the run.
  */

@@ -90,7 +90,8 @@ describe("workflow files", () => {
     for (const [file, workflow] of workflows) {
       for (const [name, job] of Object.entries(workflow.jobs)) {
         expect(job["runs-on"], `${file} ${name}`).toBeTypeOf("string");
-        expect(Array.isArray(job.steps) && job.steps.length > 0, `${file} ${name}`).toBe(true);
+        expect(Array.isArray(job.steps), `${file} ${name}`).toBe(true);
+        expect(job.steps.length, `${file} ${name}`).toBeGreaterThan(0);
       }
     }
   });
