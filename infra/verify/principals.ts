@@ -96,7 +96,9 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
   const rolesByName = new Map(plan.roles.map((role) => [role.name, role]));
   const botPolicy = name("bot");
   orgs.forEach((org, index) => {
-    const adminUser = `verify-admin-${index}`;
+    // Synthetic user ids repeat in every org, so a policy that ignores the org reaches another org's user, and
+    // the names do not depend on the order of the declared orgs.
+    const adminUser = "verify-admin";
     principals.push({
       label: `org admin ${org.id}`,
       kind: "orgAdmin",
@@ -105,7 +107,7 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
       policies: ["default", ...userRole.policies, ...orgAdminGroup.policies],
       identity: userIdentity(plan, accessors, org.id, adminUser, [orgAdminGroup.name]),
     });
-    for (const user of [`verify-user-${index}-1`, `verify-user-${index}-2`]) {
+    for (const user of ["verify-user-1", "verify-user-2"]) {
       principals.push({
         label: `user ${org.id}/${user}`,
         kind: "user",

@@ -183,19 +183,15 @@ describe("verify on mutated dev policies", () => {
     expect(errorKinds(report)).toEqual(["cross-org access"]);
   });
 
-  // NOTE: synthetic users are named after their org's index (verify-user-0-1 in the first org, verify-user-1-1
-  // in the second), so no user id occurs in two orgs and a user policy without the org template
-  // (`orgs/+/users/{{user}}/*`) passes. With a user claim that is unique per org only (an email or a login
-  // name rather than Zitadel's `sub`), one org's user would read another org's user of the same name.
+  // A user claim may be unique per org only (an email or a login name rather than Zitadel's `sub`), so one
+  // org's user must not reach another org's user of the same name.
   it("reports a user policy that ignores the org", () => {
     const report = verifyMutated("user", (rules) => replaceInPaths(rules, USER_ORG, "+"));
     expect(reportFails(report)).toBe(true);
     expect(errorKinds(report)).toContain("cross-org access");
   });
 
-  // NOTE: when fewer than two orgs are declared, verify adds synthetic orgs named verify-org-a and
-  // verify-org-b without checking that a declared org already has that id. A stack whose only org is
-  // verify-org-a is then probed against itself, so an org admin policy without the org template passes.
+  // The synthetic orgs that verify adds must not reuse a declared org's id.
   it("reports org-blind admins beside verify-org-a", () => {
     const loaded = loadStack("dev", { stackText: stackTextWith({ orgs: [{ id: "verify-org-a", bots: ["support"] }] }) });
     const plan = structuredClone(loaded.plan);

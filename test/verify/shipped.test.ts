@@ -117,13 +117,13 @@ describe("verify matrix of dev", () => {
     expect(row(label)).toEqual({});
   });
   it("reports a slash claim only as a warning", () => {
-    const label = 'user with user claim "verify-user-0-2/oauth"';
+    const label = 'user with user claim "verify-user-2/oauth"';
     const found = report.violations.filter((violation) => violation.principal === label);
     expect(found.length).toBeGreaterThan(0);
     for (const violation of found) {
       expect(violation.severity).toBe("warning");
       expect(violation.kind).toBe("cross-user access");
-      expect(violation.path).toContain("/users/verify-user-0-2/oauth/");
+      expect(violation.path).toContain("/users/verify-user-2/oauth/");
     }
   });
 });
