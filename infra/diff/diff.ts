@@ -4,10 +4,11 @@
  * changed (by fingerprint only) and the destructive changes that the gate checks.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { loadStack, type LoadedStack } from "../core/load";
+import * as path from "node:path";
+import { loadStack } from "../core/load";
 import type { Plan } from "../core/plan";
 import { loadProject, stackFilePath } from "../core/project";
-import { verifyPlan } from "../verify/verify";
+import { type VerifyReport, verifyPlan } from "../verify/verify";
 import { type AccessDiff, diffAccess } from "./access";
 import { allowFilePath, applyAllowList, findDestructive, type GateResult, loadAllowFile } from "./gate";
 import { diffPolicies, type PolicyChange } from "./policies";
@@ -29,7 +30,8 @@ export interface DiffOptions {
 
 export interface DiffReport {
   stack: string;
-  base: { ref: string; commit: string; stackExists: boolean };
+  /** `code` says whether the base was built by its own revision's code or, when that failed, by this one's. */
+  base: { ref: string; commit: string; stackExists: boolean; code: "revision" | "working tree"; codeNote?: string };
   resources: ResourceChange[];
   policies: PolicyChange[];
   access: AccessDiff;
@@ -45,13 +47,55 @@ export class BaseRevisionError extends Error {
   }
 }
 
-function loadBase(stack: string, root: string, ref: string): { plan?: Plan; stackText?: string; commit: string; loaded?: LoadedStack } {
+interface BaseCode {
+  loadStack: typeof loadStack;
+  verifyPlan: typeof verifyPlan;
+}
+
+/**
+ * Loads the base revision's own `loadStack` and `verifyPlan`, so a change made in code (a policy rule, a path
+ * builder) shows up in the diff. A revision whose code cannot be loaded falls back to this revision's code.
+ */
+function loadBaseCode(root: string): BaseCode | string {
+  try {
+    const load = require(path.join(root, "infra", "core", "load.ts")) as { loadStack?: unknown };
+    const verify = require(path.join(root, "infra", "verify", "verify.ts")) as { verifyPlan?: unknown };
+    if (typeof load.loadStack !== "function" || typeof verify.verifyPlan !== "function") {
+      return "its code has no loadStack or verifyPlan";
+    }
+    return { loadStack: load.loadStack as typeof loadStack, verifyPlan: verify.verifyPlan as typeof verifyPlan };
+  } catch (error) {
+    return `its code failed to load: ${(error as Error).message.split("\n")[0]}`;
+  }
+}
+
+interface LoadedBase {
+  plan?: Plan;
+  stackText?: string;
+  commit: string;
+  report?: VerifyReport;
+  code: "revision" | "working tree";
+  codeNote?: string;
+}
+
+function loadBase(stack: string, root: string, ref: string): LoadedBase {
   const checkout = checkoutRevision(root, ref, stack);
   try {
-    if (checkout.root === undefined || checkout.stackText === undefined) return { commit: checkout.commit };
+    if (checkout.root === undefined || checkout.stackText === undefined) return { commit: checkout.commit, code: "revision" };
+    const code = checkout.hasCode ? loadBaseCode(checkout.root) : "it has no infra/ code";
+    const own = typeof code !== "string";
+    const builder: BaseCode = own ? code : { loadStack, verifyPlan };
     try {
-      const loaded = loadStack(stack, { root: checkout.root });
-      return { plan: loaded.plan, stackText: checkout.stackText, commit: checkout.commit, loaded };
+      const loaded = builder.loadStack(stack, { root: checkout.root });
+      return {
+        plan: loaded.plan,
+        stackText: checkout.stackText,
+        commit: checkout.commit,
+        // Verify runs before the copy is removed, while the revision's modules can still load what they need.
+        report: builder.verifyPlan(loaded.plan, loaded.catalog),
+        code: own ? "revision" : "working tree",
+        codeNote: own ? undefined : `the base was built with this revision's code because ${code}`,
+      };
     } catch (error) {
       throw new BaseRevisionError(`stack "${stack}" at ${ref} (${checkout.commit.slice(0, 12)}) fails to load: ${(error as Error).message}`);
     }
@@ -94,11 +138,11 @@ export function buildDiff(options: DiffOptions): DiffReport {
 
   return {
     stack: options.stack,
-    base: { ref: options.base, commit: base.commit, stackExists: base.plan !== undefined },
+    base: { ref: options.base, commit: base.commit, stackExists: base.plan !== undefined, code: base.code, codeNote: base.codeNote },
     resources,
     policies: diffPolicies(base.plan, head.plan),
     access: diffAccess(
-      base.loaded === undefined ? undefined : { report: verifyPlan(base.loaded.plan, base.loaded.catalog), layout: base.loaded.plan.layout },
+      base.report === undefined || base.plan === undefined ? undefined : { report: base.report, layout: base.plan.layout },
       { report: verifyPlan(head.plan, head.catalog), layout: head.plan.layout },
     ),
     values,

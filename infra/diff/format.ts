@@ -117,9 +117,10 @@ function buildSections(report: DiffReport, code: Code): Section[] {
 
 function headline(report: DiffReport): string {
   const base = `${report.base.ref} (${report.base.commit.slice(0, 12)})`;
-  return report.base.stackExists
+  const text = report.base.stackExists
     ? `Stack ${report.stack} compared with ${base}`
     : `Stack ${report.stack} compared with ${base}, where the stack does not exist: everything is added`;
+  return report.base.codeNote === undefined ? text : `${text}\nNOTE: ${report.base.codeNote}; changes made in infra/ are not shown`;
 }
 
 export function formatDiffText(report: DiffReport): string {

@@ -1,9 +1,10 @@
 /**
- * Reads a stack's project files as they were at a git revision, without touching the working tree or the
- * index: every file comes from `git show <commit>:<path>` and is written to a fresh temporary folder.
+ * Reads a stack's project files and the program's own code (`infra/`) as they were at a git revision, without
+ * touching the working tree or the index: every file comes from `git show <commit>:<path>` and is written to a
+ * fresh temporary folder, so the base is built by the code it had.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -24,6 +25,8 @@ export interface RevisionCheckout {
   root?: string;
   /** Text of `<stackConfigDir>/Pulumi.<stack>.yaml` at the revision, or undefined when the stack did not exist. */
   stackText?: string;
+  /** True when the revision's `infra/` code was copied next to its files. */
+  hasCode: boolean;
   remove(): void;
 }
 
@@ -76,7 +79,7 @@ export function checkoutRevision(root: string, ref: string, stack: string): Revi
   }
 
   const projectText = showFile(top, commit, `${prefix}Pulumi.yaml`);
-  if (projectText === undefined) return { commit, remove: () => undefined };
+  if (projectText === undefined) return { commit, hasCode: false, remove: () => undefined };
 
   const tempRoot = mkdtempSync(path.join(tmpdir(), "gbo-vault-diff-"));
   const remove = (): void => rmSync(tempRoot, { recursive: true, force: true });
@@ -93,13 +96,24 @@ export function checkoutRevision(root: string, ref: string, stack: string): Revi
     const stackDir = typeof project.stackConfigDir === "string" ? project.stackConfigDir : ".";
     const stackPath = path.posix.normalize(path.posix.join(prefix === "" ? "." : prefix, stackDir, `Pulumi.${stack}.yaml`));
     if (stackPath.startsWith("../")) throw new RevisionError(`stackConfigDir "${stackDir}" at ${ref} leaves the repository`);
+    const codeFiles = git(top, ["ls-tree", "-r", "--name-only", commit, "--", `${prefix}infra/`])
+      .split("\n")
+      .filter((name) => name !== "");
+    for (const repoPath of codeFiles) {
+      const target = path.join(tempRoot, repoPath.slice(prefix.length));
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, git(top, ["show", `${commit}:${repoPath}`]));
+    }
+    // The revision's code resolves its packages from the working tree's install.
+    const modules = path.join(root, "node_modules");
+    if (existsSync(modules)) symlinkSync(modules, path.join(tempRoot, "node_modules"), "dir");
     const stackText = showFile(top, commit, stackPath);
     if (stackText !== undefined) {
       const target = path.join(tempRoot, stackDir, `Pulumi.${stack}.yaml`);
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, stackText);
     }
-    return { commit, root: tempRoot, stackText, remove };
+    return { commit, root: tempRoot, stackText, hasCode: codeFiles.length > 0, remove };
   } catch (error) {
     remove();
     if (error instanceof RevisionError) throw error;

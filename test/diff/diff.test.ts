@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint } from "../../infra/core/passphrase";
@@ -424,5 +424,40 @@ describe("diff as a process", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("secret gbo/tenants/dev/infrastructure/cache");
     expect(result.stderr).toContain("destructive change(s) not in the allow file");
+  });
+});
+
+describe("diff of a change made in code", () => {
+  let scratch: ScratchRepo;
+  beforeAll(() => {
+    // The base revision's bot policy has one more rule than the working tree's code writes.
+    scratch = makeRepo({
+      withCode: true,
+      editCode: (root) => {
+        const file = path.join(root, "infra", "core", "policies.ts");
+        const text = readFileSync(file, "utf8").replace(
+          '{ path: under(layout, "metadata", root), capabilities: ["read", "list"] },\n    ],\n  };\n}\n\nfunction operatorPolicy',
+          '{ path: under(layout, "metadata", root), capabilities: ["read", "list"] },\n      { path: "secret/data/gbo/base-only/*", capabilities: ["read"] },\n    ],\n  };\n}\n\nfunction operatorPolicy',
+        );
+        expect(text).toContain("base-only");
+        writeFileSync(file, text);
+      },
+    });
+    repos.push(scratch);
+  });
+
+  it("builds the base with its own code", async () => {
+    const result = await diff(scratch, "dev", "HEAD", ["--format", "json"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.base.code).toBe("revision");
+    const bot = report.policies.find((policy: { name: string }) => policy.name === "gbo-dev-bot");
+    expect(JSON.stringify(bot)).toContain("secret/data/gbo/base-only/*");
+  });
+
+  it("says when the base code is missing", async () => {
+    const plain = repo();
+    const result = await diff(plain, "dev", "HEAD");
+    expect(result.stdout).toContain("the base was built with this revision's code because it has no infra/ code");
   });
 });

@@ -66,7 +66,7 @@ describe("markdown diff of thousands of changes", () => {
 function syntheticReport(ruleCount: number): DiffReport {
   return {
     stack: "dev",
-    base: { ref: "origin/main", commit: "0123456789abcdef0123456789abcdef01234567", stackExists: true },
+    base: { ref: "origin/main", commit: "0123456789abcdef0123456789abcdef01234567", stackExists: true, code: "revision" },
     resources: [],
     policies: [
       {

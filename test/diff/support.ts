@@ -1,6 +1,6 @@
 /** Helpers of the diff tests: a scratch git repository with the project files, stack edits and CLI runs. */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
@@ -32,10 +32,20 @@ export interface ScratchRepo {
   cleanup(): void;
 }
 
-export function makeRepo(): ScratchRepo {
+/**
+ * Creates a scratch git repository with the project files. With `withCode`, the program's `infra/` is
+ * committed too (edited first by `editCode`), and `node_modules` is linked but not committed.
+ */
+export function makeRepo(options: { withCode?: boolean; editCode?: (root: string) => void } = {}): ScratchRepo {
   const root = mkdtempSync(path.join(tmpdir(), "gbo-vault-diff-test-"));
   for (const name of ["Pulumi.yaml", "package.json"]) cpSync(path.join(PROJECT_ROOT, name), path.join(root, name));
   for (const name of ["config", "stacks"]) cpSync(path.join(PROJECT_ROOT, name), path.join(root, name), { recursive: true });
+  if (options.withCode) {
+    cpSync(path.join(PROJECT_ROOT, "infra"), path.join(root, "infra"), { recursive: true });
+    symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+    writeFileSync(path.join(root, ".gitignore"), "node_modules\n");
+    options.editCode?.(root);
+  }
   const git = (...args: string[]): string => execFileSync("git", args, { cwd: root, encoding: "utf8", env: GIT_ENV, stdio: ["ignore", "pipe", "pipe"] });
   git("init", "--quiet", "--initial-branch=main");
   git("add", "--all");

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -426,11 +426,35 @@ describe("migrate-env other secrets providers", () => {
 });
 
 describe("migrate-env process", () => {
+  it("keeps Node from reading the env file", () => {
+    const marker = path.join(scratch.root, "node-options-ran");
+    const hook = scratch.writeEnv("hook.js", `require("fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
+    scratch.writeEnv("hostile.env", `NODE_OPTIONS=--require ${hook}\nSMTP_HOST=smtp.hostile.example.test\n`);
+    const result = spawnSync(path.join(PROJECT_ROOT, "bin/gbo-vault"), ["migrate-env", "staging", "--env-file", "hostile.env", "--root", "."], {
+      cwd: scratch.root,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH },
+    });
+    expect(existsSync(marker)).toBe(false);
+    expect(result.stdout).toContain("NODE_OPTIONS");
+  });
+
+  it("refuses --env-file after node bin/gbo-vault.js", () => {
+    scratch.writeEnv("plain.env", "SMTP_HOST=smtp.plain.example.test\n");
+    const result = spawnSync("node", [path.join(PROJECT_ROOT, "bin/gbo-vault.js"), "migrate-env", "staging", "--env-file=plain.env"], {
+      cwd: scratch.root,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.stderr).toContain("run this command through bin/gbo-vault");
+    expect(result.status).toBe(2);
+  });
+
   it("runs as a real process", () => {
     const envFile = scratch.writeEnv(".env", "SMTP_HOST=smtp.process.example.test\nSMTP_PASS=process-Pass-123\n");
     const result = spawnSync(
-      "node",
-      [path.join(PROJECT_ROOT, "bin/gbo-vault.js"), "migrate-env", "staging", "--env-file", ".env", "--root", ".", "--write", "--json"],
+      path.join(PROJECT_ROOT, "bin/gbo-vault"),
+      ["migrate-env", "staging", "--env-file", ".env", "--root", ".", "--write", "--json"],
       { cwd: scratch.root, encoding: "utf8", env: { PATH: process.env.PATH, PULUMI_CONFIG_PASSPHRASE: DEV_PASSPHRASE } },
     );
     expect(result.stderr).toBe("");
