@@ -318,13 +318,19 @@ export function readPassphrase(env: NodeJS.ProcessEnv, cwd: string = process.cwd
 }
 
 /**
- * Returns a short, stable fingerprint of a secret value for reports: `sha256:` and the first 12 hex digits of
- * HMAC-SHA256 keyed with {@link FINGERPRINT_HMAC_KEY}.
+ * Returns a short, stable fingerprint of a value for reports: `sha256:` and the first 12 hex digits of
+ * HMAC-SHA256 keyed with `key`, or with the public {@link FINGERPRINT_HMAC_KEY} when no key is given.
  *
- * It is for telling whether two values are equal, not for hiding them: 48 bits of an unsalted, public-key HMAC
- * let anyone brute-force a low-entropy value (a port, a short password) from its fingerprint.
+ * With the public key it tells whether two values are equal but does not hide them: anyone can brute-force a
+ * low-entropy value (a port, a short password) from 48 bits of a public-key HMAC. Pass
+ * {@link fingerprintKey} of the stack passphrase for secret values, so only holders of the passphrase can.
  */
-export function fingerprint(value: string): string {
-  const digest = createHmac("sha256", FINGERPRINT_HMAC_KEY).update(value, "utf8").digest("hex");
+export function fingerprint(value: string, key: string = FINGERPRINT_HMAC_KEY): string {
+  const digest = createHmac("sha256", key).update(value, "utf8").digest("hex");
   return `sha256:${digest.slice(0, 12)}`;
+}
+
+/** Derives the fingerprint key of a stack passphrase; fingerprints made with it are comparable per passphrase. */
+export function fingerprintKey(passphrase: string): string {
+  return createHash("sha256").update(`${FINGERPRINT_HMAC_KEY}\0${passphrase}`, "utf8").digest("hex");
 }

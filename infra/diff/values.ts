@@ -5,7 +5,7 @@
  */
 import { parse } from "yaml";
 import type { Plan } from "../core/plan";
-import { fingerprint, IncorrectPassphraseError, InvalidCiphertextError, PassphraseCrypter } from "../core/passphrase";
+import { fingerprint, fingerprintKey, IncorrectPassphraseError, InvalidCiphertextError, PassphraseCrypter } from "../core/passphrase";
 import { isSecureLeaf } from "../core/settings";
 
 type Leaf = { kind: "secure"; ciphertext: string } | { kind: "plain"; value: string };
@@ -178,7 +178,10 @@ export function diffValues(
   const headDecryptor = new RevisionDecryptor("head", headDocument, passphrase, notes);
   const plaintext = (leaf: Leaf, decryptor: RevisionDecryptor): string | undefined =>
     leaf.kind === "plain" ? leaf.value : decryptor.decrypt(leaf.ciphertext);
-  const fingerprintOrEncrypted = (value: string | undefined): string => (value === undefined ? "encrypted" : fingerprint(value));
+  // Values stored encrypted are fingerprinted with a key derived from the passphrase, so a pull-request comment
+  // does not let readers without it brute-force short secrets; plain values use the public key.
+  const secretKey = passphrase === undefined ? undefined : fingerprintKey(passphrase);
+  const fingerprintOrEncrypted = (value: string | undefined): string => (value === undefined ? "encrypted" : fingerprint(value, secretKey));
 
   const changes: ValueChange[] = [];
   let reEncryptedUnchanged = 0;
@@ -186,7 +189,8 @@ export function diffValues(
     const before = baseSlots.get(id);
     if (before === undefined) {
       const value = plaintext(after.leaf, headDecryptor);
-      changes.push({ location: after.location, key: after.key, configKey: after.configKey, change: "set", after: fingerprintOrEncrypted(value), storedAfter: after.leaf.kind });
+      const shown = after.leaf.kind === "plain" ? fingerprint(after.leaf.value) : fingerprintOrEncrypted(value);
+      changes.push({ location: after.location, key: after.key, configKey: after.configKey, change: "set", after: shown, storedAfter: after.leaf.kind });
       continue;
     }
     const common = { location: after.location, key: after.key, configKey: after.configKey, storedBefore: before.leaf.kind, storedAfter: after.leaf.kind };
@@ -202,7 +206,7 @@ export function diffValues(
     if (beforeValue === undefined || afterValue === undefined) {
       changes.push({ ...common, change: "re-encrypted or changed (no passphrase to tell)", before: fingerprintOrEncrypted(beforeValue), after: fingerprintOrEncrypted(afterValue) });
     } else if (beforeValue !== afterValue) {
-      changes.push({ ...common, change: "changed", before: fingerprint(beforeValue), after: fingerprint(afterValue) });
+      changes.push({ ...common, change: "changed", before: fingerprint(beforeValue, secretKey), after: fingerprint(afterValue, secretKey) });
     } else {
       // The same plaintext, encrypted again or moved between plain text and a secure value: Vault sees no change.
       reEncryptedUnchanged += 1;

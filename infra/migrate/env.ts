@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import type { Catalog } from "../core/catalog";
 import type { Id } from "../core/ids";
 import { loadStack } from "../core/load";
-import { fingerprint, PassphraseCrypter, readPassphrase } from "../core/passphrase";
+import { fingerprint, fingerprintKey, PassphraseCrypter, readPassphrase } from "../core/passphrase";
 import { secretPath, type Layout } from "../core/paths";
 import { loadProject, stackFilePath } from "../core/project";
 import { configSetCommand, isSecureLeaf, StackConfigError } from "../core/settings";
@@ -163,6 +163,10 @@ export function migrateEnv(options: EnvMigrationOptions): EnvMigrationReport {
     ? PassphraseCrypter.fromEncryptionSalt(passphrase, raw.encryptionsalt as string)
     : undefined;
 
+  // Secret values are fingerprinted with a key derived from the passphrase when there is one, so a report
+  // shared with others does not let them brute-force short secrets.
+  const secretKey = passphrase === undefined ? undefined : fingerprintKey(passphrase);
+  const fp = (value: string, secret: boolean): string => fingerprint(value, secret ? secretKey : undefined);
   const byKey = groupByKey(candidates);
   const existingOf = (target: Target) => existingValue(config, project.name, target);
   for (const [stackKey, group] of byKey) {
@@ -172,7 +176,7 @@ export function migrateEnv(options: EnvMigrationOptions): EnvMigrationReport {
       report.conflicts.push({
         kind: "variables",
         stackKey,
-        values: group.map((c) => ({ variable: c.variable, line: c.line, fingerprint: fingerprint(c.value) })),
+        values: group.map((c) => ({ variable: c.variable, line: c.line, fingerprint: fp(c.value, c.target.secret) })),
       });
     }
     let stackPlain: string | undefined;
@@ -188,7 +192,7 @@ export function migrateEnv(options: EnvMigrationOptions): EnvMigrationReport {
     }
     for (const candidate of group) {
       const own = comparison === "differs" && stackPlain === candidate.value ? "unchanged" : comparison;
-      report.mapped.push(toMapped(candidate, own));
+      report.mapped.push(toMapped(candidate, own, fp));
     }
     const first = group[0]!;
     if (comparison === "differs" && values.size === 1 && stackPlain !== first.value) {
@@ -196,8 +200,8 @@ export function migrateEnv(options: EnvMigrationOptions): EnvMigrationReport {
         kind: "stack",
         stackKey,
         variables: group.map((c) => c.variable),
-        fingerprint: fingerprint(first.value),
-        stackFingerprint: fingerprint(stackPlain!),
+        fingerprint: fp(first.value, first.target.secret),
+        stackFingerprint: fp(stackPlain!, first.target.secret),
       });
     }
   }
@@ -466,7 +470,7 @@ function decryptExisting(crypter: PassphraseCrypter, ciphertext: string, stackKe
   }
 }
 
-function toMapped(candidate: Candidate, comparison: StackComparison): MappedVariable {
+function toMapped(candidate: Candidate, comparison: StackComparison, fp: (value: string, secret: boolean) => string): MappedVariable {
   return {
     variable: candidate.variable,
     line: candidate.line,
@@ -475,7 +479,7 @@ function toMapped(candidate: Candidate, comparison: StackComparison): MappedVari
     path: candidate.target.vaultPath,
     key: candidate.target.key,
     secret: candidate.target.secret,
-    fingerprint: fingerprint(candidate.value),
+    fingerprint: fp(candidate.value, candidate.target.secret),
     stack: comparison,
   };
 }

@@ -9,6 +9,7 @@ import {
   PassphraseCrypter,
   PassphraseFileError,
   fingerprint,
+  fingerprintKey,
   readPassphrase,
 } from "../../infra/core/passphrase";
 
@@ -306,5 +307,17 @@ describe("fingerprint", () => {
 
   it("does not contain the value", () => {
     expect(fingerprint("abc123")).not.toContain("abc123");
+  });
+});
+
+describe("fingerprint keys", () => {
+  it("differ from the public fingerprint", () => {
+    expect(fingerprint("short", fingerprintKey("passphrase-a"))).not.toBe(fingerprint("short"));
+  });
+  it("differ between passphrases", () => {
+    expect(fingerprint("short", fingerprintKey("passphrase-a"))).not.toBe(fingerprint("short", fingerprintKey("passphrase-b")));
+  });
+  it("are stable for one passphrase", () => {
+    expect(fingerprint("short", fingerprintKey("passphrase-a"))).toBe(fingerprint("short", fingerprintKey("passphrase-a")));
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fingerprint } from "../../infra/core/passphrase";
+import { fingerprint, fingerprintKey } from "../../infra/core/passphrase";
 import { PROJECT_ROOT } from "../../infra/core/project";
 import { crypterOf, DEV_PASSPHRASE, diff, makeRepo, type ScratchRepo, secureAt, writeAllowFile } from "./support";
 
@@ -161,7 +161,7 @@ describe("diff with a policy change", () => {
   });
 
   it("reports the new value by fingerprint only", () => {
-    expect(result.stdout).toContain(`key api-key: set, ${fingerprint(API_KEY)} (secure)`);
+    expect(result.stdout).toContain(`key api-key: set, ${fingerprint(API_KEY, fingerprintKey(DEV_PASSPHRASE))} (secure)`);
     expect(result.stdout).not.toContain(API_KEY);
   });
 });
@@ -343,7 +343,7 @@ describe("diff of a changed secret value", () => {
   });
 
   it("shows the fingerprints of the old and new password", () => {
-    expect(results[0]!.stdout).toContain(`key password: changed ${fingerprint(oldPassword)} (secure) -> ${fingerprint(NEW_PASSWORD)} (secure)`);
+    expect(results[0]!.stdout).toContain(`key password: changed ${fingerprint(oldPassword, fingerprintKey(DEV_PASSPHRASE))} (secure) -> ${fingerprint(NEW_PASSWORD, fingerprintKey(DEV_PASSPHRASE))} (secure)`);
   });
 
   it("shows a plain value change by fingerprint", () => {
