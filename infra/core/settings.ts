@@ -138,7 +138,15 @@ export const CONFIG_KEYS = [
 /** Config keys whose values may hold `secure:` leaves; the program reads them with `requireSecretObject`. */
 export const SECRET_CONFIG_KEYS = ["infrastructure", "system", "oidcClientSecret"] as const;
 
-const seconds = z.number().int().min(0);
+/**
+ * `pulumi config set KEY 10` stores top-level values as strings, so integer and boolean settings accept the
+ * string forms as Pulumi's own getNumber and getBoolean do.
+ */
+const integer = z.preprocess((value) => (typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value), z.number().int().min(0));
+const boolean = z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());
+const seconds = integer;
+/** Ids may arrive as YAML numbers (Zitadel ids are numeric); they are path segments, so they become strings. */
+const idValue = z.preprocess((value) => (typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value), z.string());
 const url = z.string().regex(/^https?:\/\/[^\s/]+(?:\/\S*)?$/, "must be an http:// or https:// URL");
 
 const approleSchema = z.strictObject({
@@ -146,7 +154,7 @@ const approleSchema = z.strictObject({
   tokenTtl: seconds.default(3600),
   tokenMaxTtl: seconds.default(14_400),
   secretIdTtl: seconds.default(86_400),
-  secretIdNumUses: z.number().int().min(0).default(0),
+  secretIdNumUses: integer.default(0),
   tokenBoundCidrs: z.array(z.string()).default([]),
   secretIdBoundCidrs: z.array(z.string()).default([]),
 });
@@ -170,11 +178,11 @@ const plainSchema = z.strictObject({
   vaultNamespace: z.string().default(""),
   kvMount: z.string().default("secret"),
   kvPrefix: z.string().default("gbo"),
-  kvMaxVersions: z.number().int().min(0).default(10),
-  kvCasRequired: z.boolean().default(false),
+  kvMaxVersions: integer.default(10),
+  kvCasRequired: boolean.default(false),
   kvDeleteVersionAfter: seconds.default(0),
   tenant: z.strictObject({
-    id: z.string(),
+    id: idValue,
     name: z.string().min(1),
     domain: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a DNS name"),
     settings: z.union([z.string(), z.record(z.string(), z.unknown())]).default({}),
@@ -185,10 +193,10 @@ const plainSchema = z.strictObject({
       oidc: oidcSchema,
     }),
   orgs: z
-    .array(z.strictObject({ id: z.string(), bots: z.array(z.string()).default([]) }))
+    .array(z.strictObject({ id: idValue, bots: z.array(idValue).default([]) }))
     .default([]),
-  protect: z.boolean().default(true),
-  legacyLayout: z.boolean().default(false),
+  protect: boolean.default(true),
+  legacyLayout: boolean.default(false),
 });
 
 type PlainConfig = z.infer<typeof plainSchema>;
@@ -250,6 +258,30 @@ function report(
   });
 }
 
+/**
+ * Turns the BigInt integers of the YAML parser into numbers where that is exact and into their digits where it
+ * is not, so an 18-digit Zitadel org id keeps every digit.
+ */
+function normalizeIntegers(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (Array.isArray(value)) return value.map(normalizeIntegers);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalizeIntegers(inner)]));
+  }
+  return value;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node = root;
+  for (const part of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
 /** True when `value` is a `{ secure: "v1:..." }` leaf of Pulumi's stack file format. */
 export function isSecureLeaf(value: unknown): value is { secure: string } {
   return (
@@ -290,13 +322,13 @@ export function loadStackSettings(stack: string, options: LoadOptions): StackSet
   const file = stackFilePath(project, stack);
   const display = path.relative(project.root, file) || file;
   const source =
-    options.stackText === undefined ? readStackFile(stack, file, display) : YamlSource.parse(options.stackText, display);
+    options.stackText === undefined ? readStackFile(stack, file, display) : YamlSource.parse(options.stackText, display, { intAsBigInt: true });
   return settingsFromSource(stack, project, source, options.catalog);
 }
 
 function readStackFile(stack: string, file: string, display: string): YamlSource {
   try {
-    return YamlSource.read(file, display);
+    return YamlSource.read(file, display, { intAsBigInt: true });
   } catch {
     throw new StackConfigError(stack, [
       {
@@ -322,7 +354,7 @@ export function settingsFromSource(
   }
   if (context.problems.length > 0) throw new StackConfigError(stack, context.problems);
 
-  const document = (source.toJS() ?? {}) as Record<string, unknown>;
+  const document = normalizeIntegers(source.toJS() ?? {}) as Record<string, unknown>;
   const rawConfig = (document.config ?? {}) as Record<string, unknown>;
   if (typeof rawConfig !== "object" || Array.isArray(rawConfig)) {
     report(context, "config", [], "must be a map of config keys", "write `config:` as a YAML map");
@@ -499,7 +531,7 @@ function validatePlain(context: Context, values: Record<string, unknown>): Plain
       const key = String(configKey ?? "");
       const innerPath = inner as Array<string | number>;
       const dotted = formatPath([key, ...innerPath]);
-      const missing = issue.code === "invalid_type" && issue.input === undefined;
+      const missing = issue.code === "invalid_type" && valueAt(input, issue.path) === undefined;
       const message = missing ? "is required but not set" : issue.message;
       report(context, key, innerPath, message, configSetCommand(context.stack, key, innerPath, { example: exampleFor(dotted) }));
     }
@@ -522,6 +554,7 @@ function checkId(context: Context, kind: IdKind, value: string, configKey: strin
 }
 
 function asString(value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
   return typeof value === "string" ? value : undefined;
 }
 

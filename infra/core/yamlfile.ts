@@ -44,13 +44,13 @@ export class YamlSource {
     private readonly lines: LineCounter,
   ) {}
 
-  static parse(text: string, file: string): YamlSource {
+  static parse(text: string, file: string, options: { intAsBigInt?: boolean } = {}): YamlSource {
     const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, intAsBigInt: options.intAsBigInt });
     return new YamlSource(file, document, lines);
   }
 
-  static read(file: string, displayName = file): YamlSource {
+  static read(file: string, displayName = file, options: { intAsBigInt?: boolean } = {}): YamlSource {
     let text: string;
     try {
       text = readFileSync(file, "utf8");
@@ -60,7 +60,7 @@ export class YamlSource {
         `cannot read ${displayName}`,
       );
     }
-    return YamlSource.parse(text, displayName);
+    return YamlSource.parse(text, displayName, options);
   }
 
   /**

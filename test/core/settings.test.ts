@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../infra/core/project";
 import { loadCatalog } from "../../infra/core/catalog";
 import { loadStack } from "../../infra/core/load";
 import { configSetCommand, loadStackSettings, sharedVaultProblems, StackConfigError } from "../../infra/core/settings";
@@ -438,5 +441,29 @@ describe("configSetCommand", () => {
 describe("dev secret values", () => {
   it("decrypt with the dev passphrase", () => {
     expect(devSecretValues()).toHaveLength(9);
+  });
+});
+
+describe("values as the Pulumi CLI writes them", () => {
+  const dev = readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+
+  it("accepts integers and booleans as strings", () => {
+    const text = dev.replace("  gbo-vault:protect: false", '  gbo-vault:protect: "false"\n  gbo-vault:kvMaxVersions: "12"');
+    const { settings } = loadStack("dev", { stackText: text });
+    expect(settings.protect).toBe(false);
+    expect(settings.kv.maxVersions).toBe(12);
+  });
+
+  it("keeps every digit of a numeric org id", () => {
+    const text = dev.replace("    - id: acme", "    - id: 259375098341711876");
+    const { settings } = loadStack("dev", { stackText: text });
+    expect(settings.orgs[0]!.id).toBe("259375098341711876");
+  });
+
+  it("names the type of a wrong value", () => {
+    const text = dev.replace("  gbo-vault:protect: false", '  gbo-vault:kvMaxVersions: "ten"');
+    const error = thrown(() => loadStack("dev", { stackText: text })) as StackConfigError;
+    expect(error.problems[0]!.message).not.toContain("required");
+    expect(error.problems[0]!.key).toBe("gbo-vault:kvMaxVersions");
   });
 });
