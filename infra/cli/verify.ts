@@ -1,9 +1,8 @@
 /** `gbo-vault verify <stack>`: proves offline that the stack's policies give each principal exactly its access. */
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { loadCatalog } from "../core/catalog";
 import { loadProject } from "../core/project";
-import { loadStackSettings, sharedVaultProblems, type StackSettings } from "../core/settings";
+import { knownStacks, loadStackSettings, sharedVaultProblems, type StackSettings } from "../core/settings";
 import { loadStack } from "../core/load";
 import { formatVerifyMarkdown, formatVerifyText } from "../verify/format";
 import { reportFails, type Violation, verifyPlan } from "../verify/verify";
@@ -25,26 +24,32 @@ access matrix and every violation of the access model; exits 1 when there is an 
 `;
 
 /**
- * Stacks never share mutable objects, so two stacks must not manage the same Vault and namespace. Stack files
- * that fail to load are skipped here; verifying them reports their own problems.
+ * Stacks never share mutable objects, so two stacks must not manage the same Vault and namespace. A stack file
+ * that fails to load cannot be compared; it is named in a warning, and verifying it reports its own problems.
  */
 function sharedVaultViolations(stack: string, root: string | undefined): Violation[] {
   const project = loadProject(root);
-  const folder = path.join(project.root, project.stackConfigDir);
-  const settings: StackSettings[] = [];
   const catalog = loadCatalog(path.join(project.root, "config"));
-  for (const file of readdirSync(folder)) {
-    const match = /^Pulumi\.(.+)\.yaml$/.exec(file);
-    if (match === null) continue;
+  const settings: StackSettings[] = [];
+  const unreadable: string[] = [];
+  for (const name of knownStacks(project)) {
     try {
-      settings.push(loadStackSettings(match[1]!, { root: project.root, catalog }));
+      settings.push(loadStackSettings(name, { root: project.root, catalog }));
     } catch {
-      continue;
+      unreadable.push(name);
     }
   }
-  return sharedVaultProblems(settings)
+  const violations: Violation[] = sharedVaultProblems(settings)
     .filter((message) => message.includes(`"${stack}"`))
     .map((message) => ({ kind: "shared Vault", severity: "error", message }));
+  if (unreadable.length > 0) {
+    violations.push({
+      kind: "shared Vault",
+      severity: "warning",
+      message: `stacks ${unreadable.join(", ")} failed to load, so whether they share this stack's Vault is unknown; run verify on each`,
+    });
+  }
+  return violations;
 }
 
 export const verifyCommand: Command = async (args, io) => {

@@ -212,10 +212,15 @@ function deployerPolicy(inputs: PolicyInputs): PolicyModel {
     );
   }
   rules.push(
-    { path: `${controlPlane.appRoleRoles(approlePath)}/+`, capabilities: ["create", "read", "update", "delete"], comment: "AppRole roles, but not their secret ids." },
+    {
+      path: `${controlPlane.appRoleRoles(approlePath)}/+`,
+      capabilities: ["create", "read", "update", "delete"],
+      // A `bot-*` glob would also match the roles' secret-id paths, so one segment of any name is granted.
+      comment: "AppRole roles, but not their secret ids.",
+    },
     { path: `${controlPlane.appRoleRoles(approlePath)}/+/role-id`, capabilities: ["read", "update"] },
     { path: controlPlane.jwtConfig(oidcPath), capabilities: ["create", "read", "update"] },
-    { path: `${controlPlane.authRoot(oidcPath)}/role/+`, capabilities: ["create", "read", "update", "delete"] },
+    { path: controlPlane.jwtRole(oidcPath, "user"), capabilities: ["create", "read", "update", "delete"] },
   );
   for (const name of [...inputs.policyNames].sort()) {
     rules.push({ path: controlPlane.policy(name), capabilities: ["create", "read", "update", "delete"] });

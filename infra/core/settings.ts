@@ -5,6 +5,7 @@
  * Secret values never enter the settings. For every seeded key the settings record whether the stack holds it
  * encrypted (`secure`), in plain text (`plain`) or not at all (`missing`), and which config key feeds it.
  */
+import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import type { Catalog, CatalogScope, CatalogSecret } from "./catalog";
@@ -319,14 +320,36 @@ export interface LoadOptions {
 /** Loads and validates one stack's settings; every problem is thrown at once in a {@link StackConfigError}. */
 export function loadStackSettings(stack: string, options: LoadOptions): StackSettings {
   const project = loadProject(options.root);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack.startsWith(".")) {
+    throw new StackConfigError(stack, [
+      {
+        file: project.stackConfigDir,
+        key: "(stack name)",
+        message: `invalid stack name ${JSON.stringify(stack)}: a stack name is letters, digits, '-', '_' and '.'`,
+        fix: `use one of the stacks in ${project.stackConfigDir}/: ${knownStacks(project).join(", ") || "none"}`,
+      },
+    ]);
+  }
   const file = stackFilePath(project, stack);
   const display = path.relative(project.root, file) || file;
   const source =
-    options.stackText === undefined ? readStackFile(stack, file, display) : YamlSource.parse(options.stackText, display, { intAsBigInt: true });
+    options.stackText === undefined ? readStackFile(stack, file, display, project) : YamlSource.parse(options.stackText, display, { intAsBigInt: true });
   return settingsFromSource(stack, project, source, options.catalog);
 }
 
-function readStackFile(stack: string, file: string, display: string): YamlSource {
+/** Lists the stacks that have a file in the project's stack config folder. */
+export function knownStacks(project: ProjectFile): string[] {
+  try {
+    return readdirSync(path.join(project.root, project.stackConfigDir))
+      .map((name) => /^Pulumi\.(.+)\.ya?ml$/.exec(name)?.[1])
+      .filter((name): name is string => name !== undefined)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function readStackFile(stack: string, file: string, display: string, project: ProjectFile): YamlSource {
   try {
     return YamlSource.read(file, display, { intAsBigInt: true });
   } catch {
@@ -335,7 +358,7 @@ function readStackFile(stack: string, file: string, display: string): YamlSource
         file: display,
         key: "(stack file)",
         message: `stack file not found for stack "${stack}"`,
-        fix: `pulumi stack init ${shellQuote(stack)}, then set its config, or pick one of the files in stacks/`,
+        fix: `use one of the stacks ${knownStacks(project).join(", ") || "(none yet)"}, or create the file with pulumi stack init ${shellQuote(stack)} and set its config`,
       },
     ]);
   }
