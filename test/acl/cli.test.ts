@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,8 @@ import { main } from "../../infra/cli/main";
 require("tsx/cjs");
 
 const REPO = path.resolve(__dirname, "../..");
-const PUBLIC_CASES = path.resolve(__dirname, "../../../shared/cases/vault-acl/public.json");
+const SHARED_PUBLIC = path.resolve(__dirname, "../../../shared/cases/vault-acl/public.json");
+const PUBLIC_CASES = existsSync(SHARED_PUBLIC) ? SHARED_PUBLIC : path.join(__dirname, "fixtures", "vault-acl-public.json");
 const FIXTURE = path.resolve(__dirname, "fixtures/org-isolation.yaml");
 
 interface Captured {
@@ -178,7 +179,7 @@ describe("acl capabilities", () => {
 
 describe("acl as a process", () => {
   it("runs case files", () => {
-    const output = execFileSync("node", ["bin/gbo-vault.js", "acl", "test", PUBLIC_CASES, FIXTURE], { cwd: REPO, encoding: "utf8" });
+    const output = execFileSync("bin/gbo-vault", ["acl", "test", PUBLIC_CASES, FIXTURE], { cwd: REPO, encoding: "utf8" });
     expect(output).toContain("163 passed, 0 failed");
   });
 
