@@ -15,6 +15,12 @@ if (args[0] === "--") {
   process.exit(2);
 }
 
+// A reader that stops early (`gbo-vault render dev | head`) closes the pipe; that is not an error of ours.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 require("tsx/cjs");
 const { main } = require("../infra/cli/main.ts");
 

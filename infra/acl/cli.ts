@@ -111,15 +111,22 @@ function runTestCommand(args: string[], io: CliIo): number {
   if (json) {
     io.stdout(`${JSON.stringify({ passed: summary.passed, failed: summary.failed, results: summary.results })}\n`);
   } else {
-    for (const result of summary.results) if (!result.pass) io.stdout(formatFailure(result));
+    for (const result of summary.results) if (!result.pass) io.stdout(formatFailure(result, cases));
     const checks = summary.passed + summary.failed;
     io.stdout(`${summary.passed} passed, ${summary.failed} failed (${checks} checks in ${cases.length} cases)\n`);
   }
   return summary.failed === 0 ? 0 : 1;
 }
 
-function formatFailure(result: CheckResult): string {
-  return `FAIL ${result.id} [check ${result.index}]\n  expected: ${JSON.stringify(result.expected)}\n  actual:   ${JSON.stringify(result.actual)}\n`;
+/** Prints one failed check with its request, so the reader need not count checks in the file (they start at 0). */
+function formatFailure(result: CheckResult, cases: readonly AclCase[]): string {
+  const found = cases.find((candidate) => candidate.id === result.id) as { checks?: unknown[] } | undefined;
+  const check = found?.checks?.[result.index] as { path?: unknown; operation?: unknown } | undefined;
+  const request = check?.path === undefined ? "" : ` ${String(check.operation ?? "")} ${String(check.path)}`.trimEnd();
+  return (
+    `FAIL ${result.id} [check ${result.index}]${request}\n` +
+    `  expected: ${JSON.stringify(result.expected)}\n  actual:   ${JSON.stringify(result.actual)}\n`
+  );
 }
 
 interface CapabilitiesArgs {
