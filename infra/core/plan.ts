@@ -120,7 +120,8 @@ export interface Plan {
   project: string;
   stack: string;
   tenant: { id: Id; name: string; domain: string };
-  provider: { address: string; namespace?: string };
+  /** `deniesSlashInTemplates` mirrors the server's deny_slash_in_templated_paths, which verify models. */
+  provider: { address: string; namespace?: string; deniesSlashInTemplates: boolean };
   protect: boolean;
   layout: Layout;
   mounts: MountPlan[];
@@ -340,7 +341,11 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
     project: settings.project,
     stack: settings.stack,
     tenant: { id: layout.tenant, name: settings.tenant.name, domain: settings.tenant.domain },
-    provider: { address: settings.vault.address, namespace: settings.vault.namespace },
+    provider: {
+      address: settings.vault.address,
+      namespace: settings.vault.namespace,
+      deniesSlashInTemplates: settings.vaultDeniesSlashInTemplates,
+    },
     protect: settings.protect,
     layout,
     mounts: [

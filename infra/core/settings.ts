@@ -82,6 +82,8 @@ export interface StackSettings {
   protect: boolean;
   /** Publish the app's old flat layout next to the new one, from the same values. */
   legacyLayout: boolean;
+  /** The Vault server sets deny_slash_in_templated_paths, so a templated rule whose value holds `/` is dropped. */
+  vaultDeniesSlashInTemplates: boolean;
   seeded: SeededSecret[];
   /** Whether the stack file carries a passphrase provider salt. */
   encryptionSalt?: string;
@@ -131,6 +133,7 @@ export const CONFIG_KEYS = [
   "orgs",
   "protect",
   "legacyLayout",
+  "vaultDeniesSlashInTemplates",
   "infrastructure",
   "system",
   "oidcClientSecret",
@@ -198,6 +201,7 @@ const plainSchema = z.strictObject({
     .default([]),
   protect: boolean.default(true),
   legacyLayout: boolean.default(false),
+  vaultDeniesSlashInTemplates: boolean.default(false),
 });
 
 type PlainConfig = z.infer<typeof plainSchema>;
@@ -511,6 +515,7 @@ export function settingsFromSource(
     orgs: plain.orgs.map((org) => ({ id: org.id as Id, bots: org.bots as Id[] })),
     protect: plain.protect,
     legacyLayout: plain.legacyLayout,
+    vaultDeniesSlashInTemplates: plain.vaultDeniesSlashInTemplates,
     seeded,
     encryptionSalt,
     secretsProvider,

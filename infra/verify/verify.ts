@@ -311,6 +311,7 @@ export function verifyPlan(plan: Plan, catalog: Catalog): VerifyReport {
     const acl = compileAcl(
       principal.policies.map((name) => policies.get(name)!).filter((policy) => policy !== undefined),
       principal.identity,
+      { denySlashInTemplatedPaths: plan.provider.deniesSlashInTemplates },
     );
     if (principal.kind === "app") appAcl = acl;
     const row: Partial<Record<ScopeColumn, Set<string>>> = {};
@@ -332,7 +333,7 @@ export function verifyPlan(plan: Plan, catalog: Catalog): VerifyReport {
             path: probe.path,
             operation: probe.operation,
             message: slashClaim
-              ? `${principal.label} may ${probe.operation} ${probe.path}: Vault inserts '/' from a claim into templated paths unless the server sets deny_slash_in_templated_paths = true; set it, or make sure the identity provider's org and user claims cannot contain '/'`
+              ? `${principal.label} may ${probe.operation} ${probe.path}: Vault inserts '/' from a claim into templated paths unless the server sets deny_slash_in_templated_paths = true; set it and declare it with gbo-vault:vaultDeniesSlashInTemplates, or make sure the identity provider's org and user claims cannot contain '/'`
               : `${principal.label} may ${probe.operation} ${probe.path} (rule ${decision.rule ?? "?"} of ${decision.grantingPolicies.join(", ") || "?"}), which the access model does not allow`,
           });
         }
