@@ -61,7 +61,7 @@ describe("dev plan mount", () => {
     expect(plan.layout).toEqual({ mount: "secret", prefix: "gbo", tenant: "dev" });
   });
   it("provider points at the stack's Vault", () => {
-    expect(plan.provider).toEqual({ address: "http://127.0.0.1:8200", namespace: undefined });
+    expect(plan.provider).toEqual({ address: "http://127.0.0.1:8200", namespace: undefined, deniesSlashInTemplates: false });
   });
 });
 
