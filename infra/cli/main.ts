@@ -1,6 +1,7 @@
 import { type CliIo, type Command, processIo } from "./io";
 
 const USAGE = `usage: gbo-vault <command> [options]
+       gbo-vault --help | --version
 
 commands:
   render <stack> [--format text|json|markdown]   print the stack's Vault layout, offline
@@ -14,6 +15,9 @@ commands:
   migrate-vault <stack> [--json]                 plan moving the old flat Vault layout, offline
   diff <stack> --base REF [--format text|markdown|json] [--fail-on-destructive] [--allow FILE]
                                                  compare the stack with a git revision, offline
+
+Every command takes --help, and the stack commands take --root DIR (the folder with Pulumi.yaml).
+Exit status: 0 success, 1 a failed check, 2 a usage or input error.
 `;
 
 /**
@@ -31,9 +35,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+  if (name === undefined) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (name === "-h" || name === "--help" || name === "help") {
     io.stdout(USAGE);
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    io.stdout(`gbo-vault ${(require("../../package.json") as { version: string }).version}\n`);
+    return 0;
   }
   const load = COMMANDS[name];
   if (load === undefined) {

@@ -66,6 +66,9 @@ export function formatText(view: LayoutView): string {
   out.push("", "Roles");
   for (const role of view.roles) {
     out.push(`  auth/${role.backend}/role/${role.name}  ${role.type}  ${role.principal}  policies: ${role.policies.join(", ")}`);
+    if (role.type === "oidc") {
+      for (const [key, value] of Object.entries(role.settings)) out.push(`    ${key}: ${value}`);
+    }
   }
 
   out.push("", "Identity");

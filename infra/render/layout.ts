@@ -36,10 +36,31 @@ export interface LayoutView {
   runtimeSecrets: Plan["runtimeSecrets"];
   policies: Array<{ name: string; principal: string; description: string; hcl: string }>;
   authBackends: Array<{ path: string; type: string; description: string; settings: Record<string, string> }>;
-  roles: Array<{ backend: string; name: string; type: string; principal: string; policies: string[] }>;
+  roles: Array<{ backend: string; name: string; type: string; principal: string; policies: string[]; settings: Record<string, string> }>;
   identity: Plan["identity"];
   orgs: Plan["orgs"];
   summary: { seededSecrets: number; missingKeys: number; policies: number; roles: number };
+}
+
+function roleSettings(role: Plan["roles"][number]): Record<string, string> {
+  const settings: Record<string, string> = {
+    tokenTtl: `${role.tokenTtlSeconds}s`,
+    tokenMaxTtl: `${role.tokenMaxTtlSeconds}s`,
+  };
+  if (role.approle !== undefined) {
+    if (role.approle.roleId !== undefined) settings.roleId = role.approle.roleId;
+    settings.secretIdTtl = `${role.approle.secretIdTtlSeconds}s`;
+  }
+  if (role.oidc !== undefined) {
+    settings.userClaim = role.oidc.userClaim;
+    settings.groupsClaim = role.oidc.groupsClaim;
+    settings.claimMappings = Object.entries(role.oidc.claimMappings)
+      .map(([claim, key]) => `${claim} -> ${key}`)
+      .join(", ");
+    settings.boundAudiences = role.oidc.boundAudiences.join(", ");
+    settings.allowedRedirectUris = role.oidc.allowedRedirectUris.join(", ");
+  }
+  return settings;
 }
 
 /** Builds the layout view; catalog secrets of the system and tenant scopes that the stack leaves unset are listed too. */
@@ -118,6 +139,7 @@ export function describeLayout(plan: Plan, catalog: Catalog): LayoutView {
       type: role.type,
       principal: role.principal,
       policies: role.policies,
+      settings: roleSettings(role),
     })),
     identity: plan.identity,
     orgs: plan.orgs,
