@@ -398,7 +398,7 @@ function checkUniqueNames(plan: Plan): void {
     const other = seen.get(key);
     if (other !== undefined) {
       throw new PlanError(
-        `${role.principal} and ${other} both get the AppRole role "${role.name}"; rename one of the org or bot ids in the stack's orgs setting`,
+        `${role.principal} and ${other} both get the AppRole role "${role.name}"; rename one of the two bots in the stack's orgs setting (org ids follow Zitadel)`,
       );
     }
     seen.set(key, role.principal);

@@ -166,13 +166,13 @@ const approleSchema = z.strictObject({
 const oidcSchema = z.strictObject({
   path: z.string().default("oidc"),
   issuerUrl: url,
-  clientId: z.string().min(1),
+  clientId: z.string().min(1, "must not be empty"),
   allowedRedirectUris: z.array(url).optional(),
-  orgClaim: z.string().min(1).default("urn:zitadel:iam:user:resourceowner:id"),
-  userClaim: z.string().min(1).default("sub"),
-  groupsClaim: z.string().min(1).default("groups"),
-  orgAdminGroup: z.string().min(1).default("gbo-org-admin"),
-  scopes: z.array(z.string().min(1)).default(["openid", "profile", "email", "urn:zitadel:iam:user:resourceowner"]),
+  orgClaim: z.string().min(1, "must not be empty").default("urn:zitadel:iam:user:resourceowner:id"),
+  userClaim: z.string().min(1, "must not be empty").default("sub"),
+  groupsClaim: z.string().min(1, "must not be empty").default("groups"),
+  orgAdminGroup: z.string().min(1, "must not be empty").default("gbo-org-admin"),
+  scopes: z.array(z.string().min(1, "must not be empty")).default(["openid", "profile", "email", "urn:zitadel:iam:user:resourceowner"]),
   tokenTtl: seconds.default(3600),
   tokenMaxTtl: seconds.default(28_800),
 });
@@ -187,7 +187,7 @@ const plainSchema = z.strictObject({
   kvDeleteVersionAfter: seconds.default(0),
   tenant: z.strictObject({
     id: idValue,
-    name: z.string().min(1),
+    name: z.string().min(1, "must not be empty"),
     domain: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a DNS name"),
     settings: z.union([z.string(), z.record(z.string(), z.unknown())]).default({}),
   }),
@@ -522,12 +522,18 @@ export function settingsFromSource(
   };
 }
 
-function exampleFor(key: string): string | undefined {
+/** Required fields of the object-valued settings, in the order an operator sets them. */
+const REQUIRED_OBJECT_FIELDS: Record<string, string[]> = {
+  tenant: ["id", "name", "domain"],
+  auth: ["oidc.issuerUrl", "oidc.clientId"],
+};
+
+function exampleFor(key: string, stack: string): string | undefined {
   const examples: Record<string, string> = {
     vaultAddress: "https://vault.example.com:8200",
-    "tenant.id": "dev",
-    "tenant.name": "General Bots (dev)",
-    "tenant.domain": "dev.example.com",
+    "tenant.id": stack,
+    "tenant.name": `General Bots (${stack})`,
+    "tenant.domain": `${stack}.example.com`,
     "auth.oidc.issuerUrl": "https://zitadel.example.com",
     "auth.oidc.clientId": "123456789@gbo",
   };
@@ -561,7 +567,14 @@ function validatePlain(context: Context, values: Record<string, unknown>): Plain
       const dotted = formatPath([key, ...innerPath]);
       const missing = issue.code === "invalid_type" && valueAt(input, issue.path) === undefined;
       const message = missing ? "is required but not set" : issue.message;
-      report(context, key, innerPath, message, configSetCommand(context.stack, key, innerPath, { example: exampleFor(dotted) }));
+      // A missing object is set one required field at a time, because `pulumi config set KEY VALUE` would
+      // store a string where the program needs an object.
+      const firstField = missing && innerPath.length === 0 ? REQUIRED_OBJECT_FIELDS[key] : undefined;
+      const fix =
+        firstField === undefined
+          ? configSetCommand(context.stack, key, innerPath, { example: exampleFor(dotted, context.stack) })
+          : firstField.map((field) => configSetCommand(context.stack, key, field.split("."), { example: exampleFor(`${key}.${field}`, context.stack) })).join("; ");
+      report(context, key, innerPath, message, fix);
     }
   }
   const data = result.success ? result.data : undefined;
