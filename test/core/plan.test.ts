@@ -144,7 +144,7 @@ describe("dev plan access", () => {
     ]);
   });
   it("oidc backend uses the issuer", () => {
-    expect(plan.authBackends[1]!.oidc).toMatchObject({ discoveryUrl: "https://zitadel.dev.gbo.example.test", defaultRole: "user", clientSecret: "missing" });
+    expect(plan.authBackends[1]!.oidc).toMatchObject({ discoveryUrl: "https://zitadel.dev.gbo.example.test", defaultRole: "user", clientSecret: "secure" });
   });
   it("roles", () => {
     expect(plan.roles.map((role) => `${role.backend}/${role.name}`)).toEqual([

@@ -223,7 +223,7 @@ const BROKEN: BrokenCase[] = [
   },
   {
     name: "oidc client secret in plain text",
-    text: editDev(["  gbo-vault:orgs:\n", `  gbo-vault:oidcClientSecret: ${PLAIN_SECRETS[2]}\n  gbo-vault:orgs:\n`]),
+    text: editDev([/  gbo-vault:oidcClientSecret:\n    secure: \S+\n/, `  gbo-vault:oidcClientSecret: ${PLAIN_SECRETS[2]}\n`]),
     key: "gbo-vault:oidcClientSecret",
     lineText: PLAIN_SECRETS[2]!,
     message: /is a secret but is set in plain text/,
@@ -440,7 +440,7 @@ describe("configSetCommand", () => {
 
 describe("dev secret values", () => {
   it("decrypt with the dev passphrase", () => {
-    expect(devSecretValues()).toHaveLength(9);
+    expect(devSecretValues()).toHaveLength(10);
   });
 });
 

@@ -177,6 +177,21 @@ for (const stack of ["dev", "staging", "prod"]) {
   });
 }
 
+describe("OIDC client secret under mocks", () => {
+  it("arrives as a secret input only where the stack sets it", async () => {
+    for (const stack of ["dev", "staging"]) {
+      const run = await runStack(stack);
+      const [backend] = ofType(run, T.jwtBackend);
+      if (stack === "dev") {
+        expect(isSecretWrapped(backend?.inputs.oidcClientSecret)).toBe(true);
+        expect((backend?.inputs.oidcClientSecret as { value: unknown }).value).toBe("dev-placeholder-oidc-client-secret");
+      } else {
+        expect(backend?.inputs.oidcClientSecret).toBeUndefined();
+      }
+    }
+  });
+});
+
 describe("seeded values under mocks", () => {
   it("carries each decrypted dev value into its secret", async () => {
     const run = await runStack("dev");
