@@ -28,6 +28,9 @@ import { parseDocument } from "yaml";
 export const MAX_ENV_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Error that ends a migration before anything is written; `exitCode` 2 is an input error, 1 a finding. */
+/** Shown in place of a secret's fingerprint when no passphrase is set to key it. */
+export const HIDDEN_FINGERPRINT = "hidden (set PULUMI_CONFIG_PASSPHRASE to fingerprint secrets)";
+
 export class MigrationError extends Error {
   constructor(
     message: string,
@@ -166,7 +169,11 @@ export function migrateEnv(options: EnvMigrationOptions): EnvMigrationReport {
   // Secret values are fingerprinted with a key derived from the passphrase when there is one, so a report
   // shared with others does not let them brute-force short secrets.
   const secretKey = passphrase === undefined ? undefined : fingerprintKey(passphrase);
-  const fp = (value: string, secret: boolean): string => fingerprint(value, secret ? secretKey : undefined);
+  // Without a passphrase a secret's fingerprint would use the public key, so it is not shown at all.
+  const fp = (value: string, secret: boolean): string => {
+    if (!secret) return fingerprint(value);
+    return secretKey === undefined ? HIDDEN_FINGERPRINT : fingerprint(value, secretKey);
+  };
   const byKey = groupByKey(candidates);
   const existingOf = (target: Target) => existingValue(config, project.name, target);
   for (const [stackKey, group] of byKey) {

@@ -23,6 +23,10 @@ export interface StackEdit {
 
 /** Returns `text` with every edit applied, keeping comments, key order and untouched lines byte for byte. */
 export function applyStackEdits(text: string, edits: readonly StackEdit[]): string {
+  // New lines follow the file's own line ending, so a CRLF file stays CRLF throughout.
+  if (text.includes("\r\n")) {
+    return applyStackEdits(text.replace(/\r\n/g, "\n"), edits).replace(/\n/g, "\r\n");
+  }
   const document = parseDocument(text, { uniqueKeys: true });
   if (document.errors.length > 0) throw new Error(`the stack file is not valid YAML: ${document.errors[0]!.message}`);
   for (const edit of edits) {

@@ -1,13 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadStack } from "../../infra/core/load";
 import { PROJECT_ROOT } from "../../infra/core/project";
 import { parseDotenv } from "../../infra/migrate/dotenv";
-import type { EnvMigrationReport } from "../../infra/migrate/env";
+import { type EnvMigrationReport, HIDDEN_FINGERPRINT } from "../../infra/migrate/env";
+import { fingerprint, fingerprintKey } from "../../infra/core/passphrase";
 import { configValue, DEV_PASSPHRASE, leakedValues, makeScratch, run, type Scratch } from "./support";
 
 const PASS = { PULUMI_CONFIG_PASSPHRASE: DEV_PASSPHRASE };
@@ -462,5 +463,46 @@ describe("migrate-env process", () => {
     expect((JSON.parse(result.stdout) as EnvMigrationReport).written).toBe(true);
     expect(leakedValues(result.stdout, ["smtp.process.example.test", "process-Pass-123"])).toEqual([]);
     expect(leafOf(scratch.stackText("staging"), "system", ["email", "smtp-password"])).toBe("process-Pass-123");
+  });
+});
+
+describe("fingerprints and line endings", () => {
+  let local: Scratch;
+  beforeEach(() => {
+    local = makeScratch();
+  });
+  afterEach(() => local.cleanup());
+
+  it("hides secret fingerprints without a passphrase", async () => {
+    const envFile = local.writeEnv(".env", "TABLES_PASSWORD=hunter2\nSMTP_HOST=smtp.example.test\n");
+    const result = await run(["migrate-env", "dev", "--env-file", envFile, "--root", local.root, "--json"], local.root, {});
+    const report = JSON.parse(result.stdout) as EnvMigrationReport;
+    const password = report.mapped.find((entry) => entry.variable === "TABLES_PASSWORD")!;
+    expect(password.fingerprint).toBe(HIDDEN_FINGERPRINT);
+    expect(result.stdout).not.toContain(fingerprint("hunter2"));
+    const host = report.mapped.find((entry) => entry.variable === "SMTP_HOST")!;
+    expect(host.fingerprint).toBe(fingerprint("smtp.example.test"));
+  });
+
+  it("keys secret fingerprints with the passphrase", async () => {
+    const envFile = local.writeEnv(".env", "TABLES_PASSWORD=hunter2\n");
+    const result = await run(["migrate-env", "dev", "--env-file", envFile, "--root", local.root, "--json"], local.root, {
+      PULUMI_CONFIG_PASSPHRASE: DEV_PASSPHRASE,
+    });
+    const report = JSON.parse(result.stdout) as EnvMigrationReport;
+    expect(report.mapped[0]!.fingerprint).toBe(fingerprint("hunter2", fingerprintKey(DEV_PASSPHRASE)));
+  });
+
+  it("keeps CRLF line endings when writing", async () => {
+    const stackFile = path.join(local.root, "stacks", "Pulumi.dev.yaml");
+    writeFileSync(stackFile, readFileSync(stackFile, "utf8").replace(/\n/g, "\r\n"));
+    const envFile = local.writeEnv(".env", "FORGEJO_URL=https://forgejo.example.test\n");
+    const result = await run(["migrate-env", "dev", "--env-file", envFile, "--root", local.root, "--write"], local.root, {
+      PULUMI_CONFIG_PASSPHRASE: DEV_PASSPHRASE,
+    });
+    expect(result.code).toBe(0);
+    const written = readFileSync(stackFile, "utf8");
+    expect(written).toContain("https://forgejo.example.test");
+    expect(written.replace(/\r\n/g, "")).not.toContain("\n");
   });
 });
