@@ -51,6 +51,8 @@ export interface RolePlan {
   oidc?: {
     userClaim: string;
     groupsClaim: string;
+    /** The token claims that carry the user's org and user id, which `claimMappings` copies into alias metadata. */
+    orgClaim: string;
     claimMappings: Record<string, string>;
     boundAudiences: string[];
     allowedRedirectUris: string[];
@@ -300,6 +302,7 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
     oidc: {
       userClaim: oidc.userClaim,
       groupsClaim: oidc.groupsClaim,
+      orgClaim: oidc.orgClaim,
       claimMappings: { [oidc.orgClaim]: METADATA.org, [oidc.userClaim]: METADATA.user },
       boundAudiences: [oidc.clientId],
       allowedRedirectUris: oidc.allowedRedirectUris,

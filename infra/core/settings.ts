@@ -183,7 +183,11 @@ const plainSchema = z.strictObject({
   kvMount: z.string().default("secret"),
   kvPrefix: z.string().default("gbo"),
   kvMaxVersions: integer.default(10),
-  kvCasRequired: boolean.default(false),
+  // Check-and-set needs the secret's current version on every write. Neither the app (it writes with
+  // kv2::set and no version) nor the Vault provider's kv.SecretV2 can supply one, so every write would fail.
+  kvCasRequired: boolean.default(false).refine((value) => value === false, {
+    message: "must be false: the app and this program write secrets without a check-and-set version, so Vault would reject every write",
+  }),
   kvDeleteVersionAfter: seconds.default(0),
   tenant: z.strictObject({
     id: idValue,
@@ -267,15 +271,19 @@ function report(
  * Turns the BigInt integers of the YAML parser into numbers where that is exact and into their digits where it
  * is not, so an 18-digit Zitadel org id keeps every digit.
  */
-function normalizeIntegers(value: unknown): unknown {
+function normalizeIntegers(value: unknown, ancestors: Set<unknown> = new Set()): unknown {
   if (typeof value === "bigint") {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   }
-  if (Array.isArray(value)) return value.map(normalizeIntegers);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalizeIntegers(inner)]));
-  }
-  return value;
+  if (typeof value !== "object" || value === null) return value;
+  // A YAML alias inside the node it names makes the parsed data contain itself.
+  if (ancestors.has(value)) throw new Error("a YAML alias refers to a node that contains it");
+  ancestors.add(value);
+  const out = Array.isArray(value)
+    ? value.map((inner) => normalizeIntegers(inner, ancestors))
+    : Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, normalizeIntegers(inner, ancestors)]));
+  ancestors.delete(value);
+  return out;
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
@@ -381,7 +389,18 @@ export function settingsFromSource(
   }
   if (context.problems.length > 0) throw new StackConfigError(stack, context.problems);
 
-  const document = normalizeIntegers(source.toJS() ?? {}) as Record<string, unknown>;
+  let document: Record<string, unknown>;
+  try {
+    document = normalizeIntegers(source.toJS() ?? {}) as Record<string, unknown>;
+  } catch (error) {
+    context.problems.push({
+      file: source.file,
+      key: "(stack file)",
+      message: `cannot be read as data: ${(error as Error).message}`,
+      fix: "replace the YAML aliases (*name) in the stack file with the values they stand for",
+    });
+    throw new StackConfigError(stack, context.problems);
+  }
   const rawConfig = (document.config ?? {}) as Record<string, unknown>;
   if (typeof rawConfig !== "object" || Array.isArray(rawConfig)) {
     report(context, "config", [], "must be a map of config keys", "write `config:` as a YAML map");
@@ -522,6 +541,9 @@ export function settingsFromSource(
   };
 }
 
+/** Mount paths that Vault reserves for its own backends. */
+const RESERVED_MOUNTS = ["sys", "auth", "identity", "cubbyhole", "token"];
+
 /** Required fields of the object-valued settings, in the order an operator sets them. */
 const REQUIRED_OBJECT_FIELDS: Record<string, string[]> = {
   tenant: ["id", "name", "domain"],
@@ -610,6 +632,16 @@ function asRecord(value: unknown): Record<string, unknown> {
 function checkIds(context: Context, raw: Record<string, unknown>): void {
   const tenantId = asString(asRecord(raw.tenant).id);
   if (tenantId !== undefined) checkId(context, "tenant", tenantId, "tenant", ["id"]);
+  const namespace = asString(raw.vaultNamespace);
+  const namespaceProblem = namespace === undefined || namespace === "" ? undefined : multiSegmentProblem(namespace);
+  if (namespaceProblem !== undefined) {
+    report(context, "vaultNamespace", [], `invalid namespace ${JSON.stringify(namespace)}: ${namespaceProblem}`, configSetCommand(context.stack, "vaultNamespace", [], { example: "team-a" }));
+  }
+  const mount = asString(raw.kvMount);
+  const reservedMount = mount === undefined ? undefined : RESERVED_MOUNTS.find((reserved) => mount === reserved || mount.startsWith(`${reserved}/`));
+  if (reservedMount !== undefined) {
+    report(context, "kvMount", [], `"${mount}" is a path Vault reserves for its own ${reservedMount} backend`, configSetCommand(context.stack, "kvMount", [], { example: "secret" }));
+  }
   for (const name of ["kvMount", "kvPrefix"] as const) {
     const value = asString(raw[name]);
     const problem = value === undefined ? undefined : multiSegmentProblem(value);
@@ -628,6 +660,18 @@ function checkIds(context: Context, raw: Record<string, unknown>): void {
     if (problem !== undefined) {
       report(context, "auth", [name, "path"], `invalid auth mount path ${JSON.stringify(value)}: ${problem}`, configSetCommand(context.stack, "auth", [name, "path"], { example: name }));
     }
+  }
+  const oidcSettings = asRecord(auth.oidc);
+  const orgClaim = asString(oidcSettings.orgClaim) ?? "urn:zitadel:iam:user:resourceowner:id";
+  const userClaim = asString(oidcSettings.userClaim) ?? "sub";
+  if (orgClaim === userClaim) {
+    report(
+      context,
+      "auth",
+      ["oidc", "orgClaim"],
+      `the org claim and the user claim are both "${orgClaim}", so a user's org would be their user id`,
+      configSetCommand(context.stack, "auth", ["oidc", "orgClaim"], { example: "urn:zitadel:iam:user:resourceowner:id" }),
+    );
   }
   if (approlePath === oidcPath) {
     report(context, "auth", ["oidc", "path"], "the OIDC and AppRole auth mounts must have different paths", configSetCommand(context.stack, "auth", ["oidc", "path"], { example: "oidc" }));

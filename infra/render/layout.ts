@@ -59,6 +59,7 @@ function roleSettings(role: Plan["roles"][number]): Record<string, string> {
       .join(", ");
     settings.boundAudiences = role.oidc.boundAudiences.join(", ");
     settings.allowedRedirectUris = role.oidc.allowedRedirectUris.join(", ");
+    settings.scopes = role.oidc.scopes.join(" ");
   }
   return settings;
 }

@@ -61,17 +61,26 @@ export function probeOrgs(plan: Plan): Array<{ id: string; bots: string[]; decla
   return orgs;
 }
 
+/**
+ * Builds a user's identity the way Vault's OIDC login would: the token carries the org and user claims, and
+ * the role's claim mappings copy them into alias metadata. A broken mapping therefore shows up in verify.
+ */
 function userIdentity(plan: Plan, accessors: Record<string, string>, org: string | undefined, user: string, groups: string[]): Identity {
   const oidc = plan.authBackends.find((backend) => backend.type === "oidc")!;
-  const metadata: Record<string, string> = { [METADATA.user]: user };
-  if (org !== undefined) metadata[METADATA.org] = org;
+  const role = plan.roles.find((candidate) => candidate.type === "oidc")!.oidc!;
+  const claims: Record<string, string> = { [role.userClaim]: user };
+  if (org !== undefined) claims[role.orgClaim] = org;
+  const metadata: Record<string, string> = {};
+  for (const [claim, key] of Object.entries(role.claimMappings)) {
+    if (claims[claim] !== undefined) metadata[key] = claims[claim]!;
+  }
   return {
     entity: {
       id: `entity-user-${org ?? "none"}-${user}`,
       name: `user-${user}`,
       metadata: {},
       aliases: [
-        { mount_accessor: accessors[oidc.path]!, id: `alias-${user}`, name: user, metadata, custom_metadata: {} },
+        { mount_accessor: accessors[oidc.path]!, id: `alias-${user}`, name: claims[role.userClaim]!, metadata, custom_metadata: {} },
       ],
     },
     groups: groups.map((name) => ({ id: `group-${name}`, name, metadata: {}, namespace_id: "root" })),

@@ -467,3 +467,34 @@ describe("values as the Pulumi CLI writes them", () => {
     expect(error.problems[0]!.key).toBe("gbo-vault:kvMaxVersions");
   });
 });
+
+describe("settings Vault would reject", () => {
+  const dev = readFileSync(path.join(PROJECT_ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+  const problemsOf = (text: string) => (thrown(() => loadStack("dev", { stackText: text })) as StackConfigError).problems;
+
+  it("rejects a reserved mount path", () => {
+    const problems = problemsOf(dev.replace("  gbo-vault:protect: false", "  gbo-vault:protect: false\n  gbo-vault:kvMount: cubbyhole"));
+    expect(problems.map((problem) => problem.key)).toContain("gbo-vault:kvMount");
+  });
+
+  it("rejects an invalid namespace", () => {
+    const problems = problemsOf(dev.replace("  gbo-vault:protect: false", "  gbo-vault:protect: false\n  gbo-vault:vaultNamespace: a/../b"));
+    expect(problems.map((problem) => problem.key)).toContain("gbo-vault:vaultNamespace");
+  });
+
+  it("rejects check-and-set on every write", () => {
+    const problems = problemsOf(dev.replace("  gbo-vault:protect: false", "  gbo-vault:protect: false\n  gbo-vault:kvCasRequired: true"));
+    expect(problems[0]!.message).toContain("check-and-set");
+  });
+
+  it("rejects one claim for org and user", () => {
+    const text = dev.replace("      issuerUrl: https://zitadel.dev.gbo.example.test", "      issuerUrl: https://zitadel.dev.gbo.example.test\n      orgClaim: sub");
+    const problems = problemsOf(text);
+    expect(problems.map((problem) => problem.key)).toContain("gbo-vault:auth.oidc.orgClaim");
+  });
+
+  it("names a YAML alias that refers to itself", () => {
+    const problems = problemsOf(`${dev}extra: &loop [*loop]\n`);
+    expect(problems[0]!.message).toContain("alias");
+  });
+});
