@@ -124,9 +124,9 @@ describe("workflow references", () => {
   it("name only CLI commands that exist", async () => {
     const commands = new Set<string>();
     for (const { script } of runScripts()) {
-      for (const match of script.matchAll(/(?:npx gbo-vault|node bin\/gbo-vault\.js) ([\w-]+)/g)) commands.add(match[1]!);
+      for (const match of script.matchAll(/(?:npx gbo-vault|bin\/gbo-vault|node bin\/gbo-vault\.js) ([\w-]+)/g)) commands.add(match[1]!);
     }
-    expect(commands).toEqual(new Set(["verify", "diff"]));
+    expect(commands).toEqual(new Set(["verify", "diff", "render"]));
     for (const command of commands) expect(await cliHelp(command), command).toBe(0);
   });
 
