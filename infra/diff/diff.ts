@@ -10,10 +10,10 @@ import type { Plan } from "../core/plan";
 import { loadProject, stackFilePath } from "../core/project";
 import { type VerifyReport, verifyPlan } from "../verify/verify";
 import { type AccessDiff, diffAccess } from "./access";
-import { allowFilePath, applyAllowList, findDestructive, type GateResult, loadAllowFile } from "./gate";
+import { allowFilePath, applyAllowList, findDestructive, type GateResult, loadAllowFile, parseAllowFile } from "./gate";
 import { diffPolicies, type PolicyChange } from "./policies";
 import { diffResources, planResources, type ResourceChange } from "./resources";
-import { checkoutRevision } from "./revision";
+import { checkoutRevision, readFileAtRevision } from "./revision";
 import { diffValues, type ValueDiff } from "./values";
 
 export interface DiffOptions {
@@ -113,8 +113,14 @@ export function buildDiff(options: DiffOptions): DiffReport {
 
   const allowFile = allowFilePath(options.root, options.allowFile);
   const entries = allowFile === undefined ? [] : loadAllowFile(allowFile);
-  const gate = applyAllowList(options.stack, findDestructive(base.plan, head.plan), entries, (name) =>
-    existsSync(stackFilePath(project, name)),
+  const baseText = allowFile === undefined ? undefined : readFileAtRevision(options.root, base.commit, allowFile);
+  const baseEntries = baseText === undefined ? [] : parseAllowFile(baseText, `${allowFile} at ${options.base}`);
+  const gate = applyAllowList(
+    options.stack,
+    findDestructive(base.plan, head.plan),
+    entries,
+    (name) => existsSync(stackFilePath(project, name)),
+    baseEntries,
   );
 
   const values = diffValues({ plan: base.plan, stackText: base.stackText }, { plan: head.plan, stackText: headText }, options.passphrase);

@@ -70,6 +70,9 @@ function buildSections(report: DiffReport, code: Code): Section[] {
   }
   for (const entry of gate.unused) destructive.push(line(`unused allow entry: ${entry.kind} ${code(entry.path)} for stack ${entry.stack} matches no destructive change; remove it`));
   for (const entry of gate.unknownStack) destructive.push(line(`unknown allow entry: stack ${code(entry.stack)} has no stack file`));
+  for (const entry of gate.alreadyAtBase) {
+    destructive.push(line(`allow entry ${entry.kind} ${code(entry.path)} was already in the allow file at the base revision, so it approves nothing now; list the change again in this pull request's allow file`));
+  }
   sections.push({ title: `Destructive changes (${gate.destructive.length}, ${gate.gated.length} not allowed)`, blocks: destructive });
 
   const access: Block[] = describeCrossScope(report.access).map((text) => line(`cross-scope: ${text}`));

@@ -52,6 +52,11 @@ export function loadAllowFile(file: string): AllowEntry[] {
   } catch (error) {
     throw new AllowFileError(`cannot read allow file ${file}: ${(error as Error).message}`);
   }
+  return parseAllowFile(text, file);
+}
+
+/** Parses the text of an allow file; `file` names it in errors. */
+export function parseAllowFile(text: string, file: string): AllowEntry[] {
   const document = parseDocument(text);
   if (document.errors.length > 0) {
     throw new AllowFileError(`allow file ${file} is not valid YAML: ${document.errors[0]!.message.split("\n")[0]}`);
@@ -141,13 +146,29 @@ export interface GateResult {
   unused: AllowEntry[];
   /** Entries that name a stack without a stack file. */
   unknownStack: AllowEntry[];
+  /**
+   * Entries already in the allow file, with the same reason, at the base revision. They approved an earlier
+   * change, so they approve nothing now: each destructive change must be listed in the pull request that makes it.
+   */
+  alreadyAtBase: AllowEntry[];
 }
 
 /** Matches destructive changes against allow entries by stack, kind and path. */
-export function applyAllowList(stack: string, destructive: DestructiveChange[], entries: AllowEntry[], knownStacks: (name: string) => boolean): GateResult {
+export function applyAllowList(
+  stack: string,
+  destructive: DestructiveChange[],
+  entries: AllowEntry[],
+  knownStacks: (name: string) => boolean,
+  baseEntries: AllowEntry[] = [],
+): GateResult {
+  // An entry with a new reason is a new approval, even for a path that an older entry named.
+  const same = (a: AllowEntry, b: AllowEntry): boolean =>
+    a.stack === b.stack && a.kind === b.kind && a.path === b.path && a.reason === b.reason;
+  const alreadyAtBase = entries.filter((entry) => entry.stack === stack && baseEntries.some((old) => same(old, entry)));
+  const fresh = entries.filter((entry) => !alreadyAtBase.includes(entry));
   const used = new Set<AllowEntry>();
   const marked = destructive.map((change) => {
-    const entry = entries.find((candidate) => candidate.stack === stack && candidate.kind === change.kind && candidate.path === change.path);
+    const entry = fresh.find((candidate) => candidate.stack === stack && candidate.kind === change.kind && candidate.path === change.path);
     if (entry === undefined) return change;
     used.add(entry);
     return { ...change, allowedBy: entry.reason };
@@ -155,7 +176,8 @@ export function applyAllowList(stack: string, destructive: DestructiveChange[], 
   return {
     destructive: marked,
     gated: marked.filter((change) => change.allowedBy === undefined),
-    unused: entries.filter((entry) => entry.stack === stack && !used.has(entry)),
+    unused: fresh.filter((entry) => entry.stack === stack && !used.has(entry)),
     unknownStack: entries.filter((entry) => !knownStacks(entry.stack)),
+    alreadyAtBase,
   };
 }

@@ -120,3 +120,11 @@ export function checkoutRevision(root: string, ref: string, stack: string): Revi
     throw new RevisionError(`failed to read the project files at ${ref}: ${gitError(error)}`);
   }
 }
+
+/** Returns the text of `file` (a path in the working tree) at `commit`, or undefined when it did not exist. */
+export function readFileAtRevision(root: string, commit: string, file: string): string | undefined {
+  const top = git(root, ["rev-parse", "--show-toplevel"]).trim();
+  const relative = path.relative(top, path.resolve(root, file)).split(path.sep).join("/");
+  if (relative.startsWith("../")) return undefined;
+  return showFile(top, commit, relative);
+}

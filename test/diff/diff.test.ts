@@ -461,3 +461,33 @@ describe("diff of a change made in code", () => {
     expect(result.stdout).toContain("the base was built with this revision's code because it has no infra/ code");
   });
 });
+
+describe("diff with an allow entry from an earlier pull request", () => {
+  let scratch: ScratchRepo;
+  const entry = "- { stack: dev, kind: secret, path: gbo/tenants/dev/infrastructure/drive, reason: approved long ago }\n";
+  beforeAll(() => {
+    scratch = repo();
+    writeAllowFile(scratch, entry);
+    scratch.commit("Approve an earlier removal");
+    scratch.editStack("dev", (document) => {
+      document.deleteIn(["config", "gbo-vault:infrastructure", "drive"]);
+    });
+  });
+
+  it("does not approve the change again", async () => {
+    const result = await diff(scratch, "dev", "HEAD", ["--fail-on-destructive"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("was already in the allow file at the base revision");
+  });
+
+  it("accepts a new entry made in this change", async () => {
+    const report = JSON.parse((await diff(scratch, "dev", "HEAD", ["--format", "json"])).stdout);
+    const entries = (report.gate.destructive as Array<{ kind: string; path: string }>).map(
+      (change) => `- { stack: dev, kind: ${change.kind}, path: ${change.path}, reason: drive moves again }\n`,
+    );
+    writeAllowFile(scratch, `${entry}${entries.join("")}`);
+    const result = await diff(scratch, "dev", "HEAD", ["--fail-on-destructive"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("[allowed: drive moves again]");
+  });
+});

@@ -77,7 +77,7 @@ function syntheticReport(ruleCount: number): DiffReport {
     ],
     access: { changes: [], gainedCrossScope: [], lostCrossScope: [], unchangedCrossScope: 0 },
     values: { changes: [], reEncryptedUnchanged: 0, decrypted: false, notes: [] },
-    gate: { destructive: [], gated: [], unused: [], unknownStack: [] },
+    gate: { destructive: [], gated: [], unused: [], unknownStack: [], alreadyAtBase: [] },
   };
 }
 
