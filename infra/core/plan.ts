@@ -116,6 +116,8 @@ export interface RuntimeSecretPlan {
   keys: Array<{ name: string; secret: boolean }>;
   /** The system path the app reads when this secret is absent. */
   fallback?: string;
+  /** Whether this stack seeds the fallback (for a `<provider>` fallback: any provider). */
+  fallbackSeeded?: boolean;
 }
 
 export interface Plan {
@@ -338,6 +340,12 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
             : `${scopeRoot(layout, { scope: "system" })}/${secret.fallback.replace(/\{([a-z_]+)\}/g, "<$1>")}`,
       });
     }
+  }
+
+  for (const runtime of runtimeSecrets) {
+    if (runtime.fallback === undefined) continue;
+    const pattern = new RegExp(`^${runtime.fallback.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[a-z_]+>/g, "[^/]+")}$`);
+    runtime.fallbackSeeded = secrets.some((secret) => pattern.test(secret.path));
   }
 
   const plan: Plan = {

@@ -54,7 +54,8 @@ export function formatText(view: LayoutView): string {
   out.push("", "Runtime secrets (written by the app, org admins and users; never by this program)");
   for (const secret of view.runtimeSecrets) {
     out.push(`  ${secret.pathPattern}  keys: ${secret.keys.map((key) => key.name).join(", ")}`);
-    out.push(`    falls back to: ${secret.fallback ?? "nothing (no fallback)"}`);
+    const seeded = secret.fallback === undefined ? "" : secret.fallbackSeeded ? " (seeded by this stack)" : " (not set in this stack)";
+    out.push(`    falls back to: ${secret.fallback ?? "nothing (no fallback)"}${seeded}`);
   }
 
   out.push("", "Auth backends");
@@ -126,7 +127,7 @@ export function formatMarkdown(view: LayoutView): string {
   out.push("", "#### Runtime secrets and fallbacks", "", "| path | keys | falls back to |", "| --- | --- | --- |");
   for (const secret of view.runtimeSecrets) {
     out.push(
-      `| \`${secret.pathPattern}\` | ${secret.keys.map((key) => `\`${key.name}\``).join(", ")} | ${secret.fallback ? `\`${secret.fallback}\`` : "none"} |`,
+      `| \`${secret.pathPattern}\` | ${secret.keys.map((key) => `\`${key.name}\``).join(", ")} | ${secret.fallback ? `\`${secret.fallback}\`${secret.fallbackSeeded ? " (seeded)" : " (not set)"}` : "none"} |`,
     );
   }
   out.push("", "#### Auth backends and roles", "", "| backend | type | role | principal | policies |", "| --- | --- | --- | --- | --- |");
