@@ -161,4 +161,5 @@ export const controlPlane = {
   identityById: (objectType: "entity" | "entity-alias" | "group" | "group-alias", id: string) =>
     `identity/${objectType}/id/${id}`,
   identityByName: (objectType: "entity" | "group", name: string) => `identity/${objectType}/name/${name}`,
+  identityLookupEntity: () => "identity/lookup/entity",
 };

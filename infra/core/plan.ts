@@ -23,6 +23,11 @@ export interface AuthBackendPlan {
   type: "approle" | "oidc";
   description: string;
   oidc?: {
+    /**
+     * `oidc` (browser login through Zitadel) needs the client secret, because Vault rejects an OIDC client id
+     * without one; until the stack sets it, the mount is `jwt` and accepts Zitadel-issued tokens directly.
+     */
+    mode: "oidc" | "jwt";
     discoveryUrl: string;
     boundIssuer: string;
     clientId: string;
@@ -49,8 +54,11 @@ export interface RolePlan {
     secretIdBoundCidrs: string[];
   };
   oidc?: {
+    /** Same as the backend's mode: `oidc` roles need redirect URIs and scopes, `jwt` roles take neither. */
+    roleType: "oidc" | "jwt";
     userClaim: string;
-    groupsClaim: string;
+    /** The flat list claim that names org-admin groups; undefined when the stack has no org-admin group. */
+    groupsClaim?: string;
     /** The token claims that carry the user's org and user id, which `claimMappings` copies into alias metadata. */
     orgClaim: string;
     claimMappings: Record<string, string>;
@@ -293,6 +301,8 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
       });
     }
   }
+  const oidcMode = oidc.clientSecret === "missing" ? "jwt" : "oidc";
+  const groupsClaim = oidc.groupsClaim === "" ? undefined : oidc.groupsClaim;
   roles.push({
     backend: oidc.path,
     name: USER_ROLE,
@@ -302,24 +312,29 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
     tokenTtlSeconds: oidc.tokenTtlSeconds,
     tokenMaxTtlSeconds: oidc.tokenMaxTtlSeconds,
     oidc: {
+      roleType: oidcMode,
       userClaim: oidc.userClaim,
-      groupsClaim: oidc.groupsClaim,
+      groupsClaim,
       orgClaim: oidc.orgClaim,
       claimMappings: { [oidc.orgClaim]: METADATA.org, [oidc.userClaim]: METADATA.user },
       boundAudiences: [oidc.clientId],
-      allowedRedirectUris: oidc.allowedRedirectUris,
-      scopes: oidc.scopes,
+      allowedRedirectUris: oidcMode === "oidc" ? oidc.allowedRedirectUris : [],
+      scopes: oidcMode === "oidc" ? oidc.scopes : [],
     },
   });
 
-  const groups: GroupPlan[] = [
-    {
-      name: `gbo-${layout.tenant}-org-admins`,
-      type: "external",
-      policies: [policyName(layout, "orgAdmin")],
-      alias: { backend: oidc.path, name: oidc.orgAdminGroup },
-    },
-  ];
+  // Org admins come from the groups claim; a stack without one has no org-admin group.
+  const groups: GroupPlan[] =
+    groupsClaim === undefined
+      ? []
+      : [
+          {
+            name: `gbo-${layout.tenant}-org-admins`,
+            type: "external",
+            policies: [policyName(layout, "orgAdmin")],
+            alias: { backend: oidc.path, name: oidc.orgAdminGroup },
+          },
+        ];
 
   const runtimeSecrets: RuntimeSecretPlan[] = [];
   for (const scope of ["bot", "user"] as const) {
@@ -379,6 +394,7 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
         type: "oidc",
         description: `Zitadel logins of users and org admins of tenant ${layout.tenant}`,
         oidc: {
+          mode: oidcMode,
           discoveryUrl: oidc.issuerUrl,
           boundIssuer: oidc.issuerUrl,
           clientId: oidc.clientId,

@@ -203,12 +203,15 @@ function deployerPolicy(inputs: PolicyInputs): PolicyModel {
     { path: controlPlane.mount(layout.mount), capabilities: ["create", "read", "update", "delete"], comment: "The KV v2 mount." },
     { path: controlPlane.mountTune(layout.mount), capabilities: ["read", "update"] },
     { path: kvConfigPath(layout), capabilities: ["create", "read", "update"], comment: "KV v2 engine settings." },
+    { path: controlPlane.mounts(), capabilities: ["read"] },
     { path: controlPlane.auths(), capabilities: ["read"], comment: "Auth mounts; enabling one needs sudo." },
   ];
   for (const mountPath of [approlePath, oidcPath]) {
     rules.push(
       { path: controlPlane.auth(mountPath), capabilities: ["create", "read", "update", "delete", "sudo"] },
       { path: controlPlane.authTune(mountPath), capabilities: ["read", "update", "sudo"] },
+      // The Vault provider reads and writes an auth mount's tuning through sys/mounts/auth/<path>/tune.
+      { path: controlPlane.mountTune(`auth/${mountPath}`), capabilities: ["read", "update"] },
     );
   }
   rules.push(
@@ -222,8 +225,12 @@ function deployerPolicy(inputs: PolicyInputs): PolicyModel {
     { path: controlPlane.jwtConfig(oidcPath), capabilities: ["create", "read", "update"] },
     { path: controlPlane.jwtRole(oidcPath, "user"), capabilities: ["create", "read", "update", "delete"] },
   );
+  const ownName = policyName(layout, "deployer");
   for (const name of [...inputs.policyNames].sort()) {
-    rules.push({ path: controlPlane.policy(name), capabilities: ["create", "read", "update", "delete"] });
+    // Writing its own policy would let the deployer grant itself anything, so that one it may only read;
+    // a change to it needs an admin token.
+    const capabilities: PolicyRule["capabilities"] = name === ownName ? ["read"] : ["create", "read", "update", "delete"];
+    rules.push({ path: controlPlane.policy(name), capabilities });
   }
   for (const objectType of ["entity", "entity-alias", "group", "group-alias"] as const) {
     rules.push(
@@ -234,6 +241,7 @@ function deployerPolicy(inputs: PolicyInputs): PolicyModel {
   rules.push(
     { path: `${controlPlane.identity("entity")}/name/*`, capabilities: ["read"] },
     { path: `${controlPlane.identity("group")}/name/*`, capabilities: ["read"] },
+    { path: controlPlane.identityLookupEntity(), capabilities: ["update"], comment: "The provider looks up an alias before creating it." },
     { path: controlPlane.tokenCreate(), capabilities: ["update"], comment: "The provider's short-lived child token." },
     { path: controlPlane.tokenLookupSelf(), capabilities: ["read"] },
   );

@@ -170,7 +170,9 @@ const oidcSchema = z.strictObject({
   allowedRedirectUris: z.array(url).optional(),
   orgClaim: z.string().min(1, "must not be empty").default("urn:zitadel:iam:user:resourceowner:id"),
   userClaim: z.string().min(1, "must not be empty").default("sub"),
-  groupsClaim: z.string().min(1, "must not be empty").default("groups"),
+  // Vault fails a login whose token lacks the groups claim, so the identity provider must always send it;
+  // an empty string turns org-admin groups off.
+  groupsClaim: z.string().default("groups"),
   orgAdminGroup: z.string().min(1, "must not be empty").default("gbo-org-admin"),
   scopes: z.array(z.string().min(1, "must not be empty")).default(["openid", "profile", "email", "urn:zitadel:iam:user:resourceowner"]),
   tokenTtl: seconds.default(3600),

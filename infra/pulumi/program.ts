@@ -93,6 +93,8 @@ export function declareStack(plan: Plan, values: ValueSource): DeclaredStack {
     new vault.Provider("vault", {
       address: plan.provider.address,
       namespace: plan.provider.namespace,
+      // The provider works with a child token of this TTL; the default 20 minutes can end inside a long apply.
+      maxLeaseTtlSeconds: 3600,
     }),
   );
   const base: pulumi.CustomResourceOptions = { provider };
@@ -139,12 +141,13 @@ export function declareStack(plan: Plan, values: ValueSource): DeclaredStack {
       const resource = track(new vault.jwt.AuthBackend(
         `auth-${backend.path}`,
         {
-          type: "oidc",
+          type: oidc.mode,
           path: backend.path,
           description: backend.description,
           oidcDiscoveryUrl: oidc.discoveryUrl,
           boundIssuer: oidc.boundIssuer,
-          oidcClientId: oidc.clientId,
+          // Vault rejects an OIDC client id without its secret, so a jwt mount gets neither.
+          oidcClientId: oidc.mode === "oidc" ? oidc.clientId : undefined,
           oidcClientSecret: clientSecret,
           defaultRole: oidc.defaultRole,
         },
@@ -190,13 +193,13 @@ export function declareStack(plan: Plan, values: ValueSource): DeclaredStack {
         {
           backend,
           roleName: role.name,
-          roleType: "oidc",
+          roleType: oidc.roleType,
           userClaim: oidc.userClaim,
           groupsClaim: oidc.groupsClaim,
           claimMappings: oidc.claimMappings,
           boundAudiences: oidc.boundAudiences,
-          allowedRedirectUris: oidc.allowedRedirectUris,
-          oidcScopes: oidc.scopes,
+          allowedRedirectUris: oidc.roleType === "oidc" ? oidc.allowedRedirectUris : undefined,
+          oidcScopes: oidc.roleType === "oidc" ? oidc.scopes : undefined,
           tokenPolicies: role.policies,
           tokenTtl: role.tokenTtlSeconds,
           tokenMaxTtl: role.tokenMaxTtlSeconds,

@@ -53,7 +53,8 @@ function roleSettings(role: Plan["roles"][number]): Record<string, string> {
   }
   if (role.oidc !== undefined) {
     settings.userClaim = role.oidc.userClaim;
-    settings.groupsClaim = role.oidc.groupsClaim;
+    settings.roleType = role.oidc.roleType;
+    settings.groupsClaim = role.oidc.groupsClaim ?? "none (no org-admin group)";
     settings.claimMappings = Object.entries(role.oidc.claimMappings)
       .map(([claim, key]) => `${claim} -> ${key}`)
       .join(", ");
@@ -110,6 +111,10 @@ export function describeLayout(plan: Plan, catalog: Catalog): LayoutView {
     return {
       discoveryUrl: backend.oidc.discoveryUrl,
       clientId: backend.oidc.clientId,
+      mode:
+        backend.oidc.mode === "oidc"
+          ? "oidc (browser login)"
+          : "jwt (accepts Zitadel tokens; browser login needs gbo-vault:oidcClientSecret)",
       clientSecret: backend.oidc.clientSecret === "missing" ? "not set" : `set (${backend.oidc.clientSecret})`,
       defaultRole: backend.oidc.defaultRole,
     };

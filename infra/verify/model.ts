@@ -114,6 +114,13 @@ function deployerExpectation(probe: Probe): Expectation {
     case "approleRole":
     case "oidcRole":
       return allow(operation === "create" || operation === "update");
+    case "deployerPolicy":
+      return operation === "read" ? allow(true) : DENY;
+    case "authMountTune":
+    case "identityLookup":
+      return allow(true);
+    case "mountsRead":
+      return allow(false);
     case "mountTune":
     case "authTune":
     case "kvConfig":
@@ -137,7 +144,7 @@ function operatorExpectation(probe: Probe): Expectation {
     return readsNoValue ? allow(false) : DENY;
   }
   const readOnly = ["policyList", "mountsRead", "authsRead", "identityRead"].includes(target.area);
-  const policyRead = target.area === "policy" && probe.operation === "read";
+  const policyRead = (target.area === "policy" || target.area === "deployerPolicy") && probe.operation === "read";
   return readOnly || policyRead ? allow(false) : DENY;
 }
 

@@ -92,7 +92,7 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
   const layout = plan.layout;
   const name = (principal: Principal): string => policyName(layout, principal);
   const approle = plan.authBackends.find((backend) => backend.type === "approle")!;
-  const orgAdminGroup = plan.identity.groups[0]!;
+  const orgAdminGroup = plan.identity.groups[0];
   const principals: SyntheticPrincipal[] = [
     { label: "app", kind: "app", policies: ["default", ...plan.roles.find((role) => role.principal === "app")!.policies] },
     { label: "deployer", kind: "deployer", policies: ["default", name("deployer")] },
@@ -108,14 +108,17 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
     // Synthetic user ids repeat in every org, so a policy that ignores the org reaches another org's user, and
     // the names do not depend on the order of the declared orgs.
     const adminUser = "verify-admin";
-    principals.push({
-      label: `org admin ${org.id}`,
-      kind: "orgAdmin",
-      org: org.id,
-      user: adminUser,
-      policies: ["default", ...userRole.policies, ...orgAdminGroup.policies],
-      identity: userIdentity(plan, accessors, org.id, adminUser, [orgAdminGroup.name]),
-    });
+    // Without an org-admin group (no groups claim), nobody is an org admin.
+    if (orgAdminGroup !== undefined) {
+      principals.push({
+        label: `org admin ${org.id}`,
+        kind: "orgAdmin",
+        org: org.id,
+        user: adminUser,
+        policies: ["default", ...userRole.policies, ...orgAdminGroup.policies],
+        identity: userIdentity(plan, accessors, org.id, adminUser, [orgAdminGroup.name]),
+      });
+    }
     for (const user of ["verify-user-1", "verify-user-2"]) {
       principals.push({
         label: `user ${org.id}/${user}`,

@@ -12,6 +12,9 @@ export type KvArea = "system" | "tenant" | "otherTenant" | "legacy" | "orgRoot" 
 export type ListArea = "prefixRoot" | "orgs" | "org" | "orgBots" | "orgUsers" | "bot" | "user";
 export type ControlArea =
   | "policy"
+  | "deployerPolicy"
+  | "authMountTune"
+  | "identityLookup"
   | "foreignPolicy"
   | "policyList"
   | "mount"
@@ -121,7 +124,8 @@ export function globalProbes(plan: Plan, catalog: Catalog): Probe[] {
   const botRole = plan.roles.find((role) => role.principal.startsWith("bot "))?.name ?? "verify-bot-role";
   const writes: Operation[] = ["create", "update", "delete"];
   for (const policy of plan.policies) {
-    for (const operation of [...writes, "read"] as Operation[]) probes.push(control(controlPlane.policy(policy.name), operation, "policy"));
+    const area: ControlArea = policy.principal === "deployer" ? "deployerPolicy" : "policy";
+    for (const operation of [...writes, "read"] as Operation[]) probes.push(control(controlPlane.policy(policy.name), operation, area));
   }
   for (const operation of writes) probes.push(control(controlPlane.policy("verify-foreign-policy"), operation, "foreignPolicy"));
   probes.push(control(controlPlane.policy("root"), "update", "foreignPolicy"));
@@ -136,7 +140,10 @@ export function globalProbes(plan: Plan, catalog: Catalog): Probe[] {
   for (const backend of plan.authBackends) {
     for (const operation of [...writes, "read"] as Operation[]) probes.push(control(controlPlane.auth(backend.path), operation, "auth"));
     probes.push(control(controlPlane.authTune(backend.path), "update", "authTune"));
+    probes.push(control(controlPlane.mountTune(`auth/${backend.path}`), "read", "authMountTune"));
+    probes.push(control(controlPlane.mountTune(`auth/${backend.path}`), "update", "authMountTune"));
   }
+  probes.push(control(controlPlane.identityLookupEntity(), "update", "identityLookup"));
   for (const operation of writes) probes.push(control(controlPlane.auth("verify-other-auth"), operation, "foreignAuth"));
   probes.push(control(controlPlane.auths(), "read", "authsRead"));
   for (const role of [botRole, plan.roles[0]!.name]) {

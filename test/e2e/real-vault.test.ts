@@ -34,6 +34,9 @@ describe.skipIf(skip)(`real Vault end to end${skip ? ` (skipped: ${skipReason})`
 
   beforeAll(async () => {
     server = await startDevServer(binaries.vault!);
+    // A dev server starts with a KV v2 mount at secret/, which the stack would collide with; a real Vault that
+    // already has the mount gets it imported instead (see the README).
+    await server.client.request("DELETE", "sys/mounts/secret");
     issuer = await startOidcIssuer();
     project = createProject(server.client.address, server.client.rootToken, issuer.url);
     await project.pulumi(["stack", "init", project.stack, "--secrets-provider", "passphrase"], 60_000);

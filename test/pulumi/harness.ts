@@ -109,7 +109,7 @@ export async function runStack(stack: string, planOverride?: Plan): Promise<Mock
         const id = `${args.name}-id`;
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "vault:index/authBackend:AuthBackend" || args.type === "vault:jwt/authBackend:AuthBackend") {
-          state.accessor = `auth_${String(args.inputs.type)}_${String(args.inputs.path)}_0001`;
+          state.accessor = `auth_${String(args.inputs.path)}_0001`;
           state.path = args.inputs.path;
         }
         if (args.type === "vault:index/mount:Mount") state.accessor = `${String(args.inputs.type)}_0001`;

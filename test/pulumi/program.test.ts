@@ -112,7 +112,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       const policies = ofType(run, T.policy);
       for (const planned of run.plan.policies) {
         const resource = policies.find((candidate) => candidate.inputs.name === planned.name);
-        const expected = bindAccessors(planned.hcl, { approle: "auth_approle_approle_0001", oidc: "auth_oidc_oidc_0001" });
+        const expected = bindAccessors(planned.hcl, { approle: "auth_approle_0001", oidc: "auth_oidc_0001" });
         expect(resource?.inputs.policy, planned.name).toBe(expected);
         expect(String(resource?.inputs.policy)).not.toContain("undefined");
       }
@@ -137,7 +137,7 @@ for (const stack of ["dev", "staging", "prod"]) {
           const entity = entities.find((candidate) => candidate.inputs.name === name);
           expect(entity?.inputs.metadata).toMatchObject({ org: org.id, bot });
           const alias = aliases.find((candidate) => candidate.inputs.name === name);
-          expect(alias?.inputs.mountAccessor).toBe("auth_approle_approle_0001");
+          expect(alias?.inputs.mountAccessor).toBe("auth_approle_0001");
           expect(alias?.inputs.canonicalId).toBe(entity?.id);
           const role = ofType(run, T.approleRole).find((candidate) => candidate.inputs.roleName === name);
           expect(role?.inputs.roleId).toBe(name);
@@ -151,7 +151,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       expect(group?.inputs.policies).toEqual([`gbo-${stack}-org-admin`]);
       expect(group?.inputs.memberEntityIds).toBeUndefined();
       const [alias] = ofType(run, T.groupAlias);
-      expect(alias?.inputs.mountAccessor).toBe("auth_oidc_oidc_0001");
+      expect(alias?.inputs.mountAccessor).toBe("auth_oidc_0001");
       expect(alias?.inputs.canonicalId).toBe(group?.id);
     });
 
@@ -217,5 +217,32 @@ describe("project file", () => {
     expect(project.main).toBe("infra/");
     expect(project.stackConfigDir).toBe("stacks");
     expect(project.runtime.name).toBe("nodejs");
+  });
+});
+
+describe("OIDC mount mode under mocks", () => {
+  it("dev, with a client secret, uses browser OIDC", async () => {
+    const run = await runStack("dev");
+    const [backend] = ofType(run, T.jwtBackend);
+    const [role] = ofType(run, T.jwtRole);
+    expect(backend?.inputs.type).toBe("oidc");
+    expect(backend?.inputs.oidcClientId).toBe("000000000000000001@gbo-vault-dev");
+    expect(role?.inputs.roleType).toBe("oidc");
+    expect(role?.inputs.allowedRedirectUris).toEqual([
+      "http://127.0.0.1:8200/ui/vault/auth/oidc/oidc/callback",
+      "http://localhost:8250/oidc/callback",
+    ]);
+  });
+
+  it("staging, without one, accepts Zitadel JWTs", async () => {
+    const run = await runStack("staging");
+    const [backend] = ofType(run, T.jwtBackend);
+    const [role] = ofType(run, T.jwtRole);
+    expect(backend?.inputs.type).toBe("jwt");
+    expect(backend?.inputs.oidcClientId).toBeUndefined();
+    expect(backend?.inputs.oidcClientSecret).toBeUndefined();
+    expect(role?.inputs.roleType).toBe("jwt");
+    expect(role?.inputs.allowedRedirectUris).toBeUndefined();
+    expect(role?.inputs.boundAudiences).toEqual(["000000000000000002@gbo-vault-staging"]);
   });
 });
