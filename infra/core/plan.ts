@@ -1,5 +1,5 @@
 /**
- * The plan: plain, serialisable data that `pulumi up`, `render` and `verify` all derive from. It holds paths,
+ * The plan: plain, serialisable data that `pulumi up`, `render` and `verify` all derive from. It contains paths,
  * key names, policies, auth backends, roles and identity objects, and which config key feeds each secret key,
  * but never a secret value.
  */
@@ -41,7 +41,7 @@ export interface RolePlan {
   name: string;
   type: "approle" | "oidc";
   policies: string[];
-  /** What the role is for, for example `app` or `bot acme/support`. */
+  /** The principal the role is for, for example `app` or `bot acme/support`. */
   principal: string;
   tokenTtlSeconds: number;
   tokenMaxTtlSeconds: number;
@@ -144,7 +144,7 @@ export interface Plan {
   secrets: SecretPlan[];
   runtimeSecrets: RuntimeSecretPlan[];
   /**
-   * Old flat paths that `legacyLayout` publishes once the stack holds a value for them, with the config keys
+   * Old flat paths that `legacyLayout` publishes once the stack has a value for them, with the config keys
    * that feed each; the seeded ones are also in `secrets`.
    */
   legacyPaths: Array<{ path: string; configKeys: string[] }>;
@@ -171,7 +171,7 @@ export function appRoleName(tenant: Id): string {
 
 export const USER_ROLE = "user";
 
-/** Where the old flat layout's keys take their values from: old path -> old key -> catalog key. */
+/** Source of each old flat key's value: old path, then old key, then catalog key. */
 export type LegacyMapping = ReadonlyArray<{
   legacyPath: string;
   keys: ReadonlyArray<{ legacyKey: string; scope: "system" | "tenant"; path: string; key: string }>;
@@ -179,7 +179,7 @@ export type LegacyMapping = ReadonlyArray<{
 
 /**
  * Builds the app's old flat secrets (`gbo/tables` with snake_case keys) from the same stack values as the new
- * layout. Only keys the app contract says the app reads are published, and paths the app writes itself at
+ * layout. Only keys that the app contract lists as read by the app are published, and paths the app writes itself at
  * bootstrap are left alone, because a declared copy would overwrite what the app wrote.
  */
 function legacySecrets(settings: StackSettings, catalog: Catalog, layout: Layout, legacy: LegacyMapping): SecretPlan[] {

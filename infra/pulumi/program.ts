@@ -10,7 +10,7 @@ import * as vault from "@pulumi/vault";
 import { bindAccessors } from "../core/paths";
 import type { Plan, SecretPlan } from "../core/plan";
 
-/** Where secret and seeded values come from at run time. */
+/** Source of the secret and seeded values at run time. */
 export interface ValueSource {
   /** The whole value of a top-level config key as a secret Output, or undefined when the key is not set. */
   secretObject(configKey: string): pulumi.Output<unknown> | undefined;
@@ -99,7 +99,7 @@ export function declareStack(plan: Plan, values: ValueSource): DeclaredStack {
   );
   const base: pulumi.CustomResourceOptions = { provider };
   // Replacing a mount or auth backend unmounts it and deletes everything in it; keep the Vault object when
-  // Pulumi deletes the resource, and refuse deletes entirely where the stack asks for protect.
+  // Pulumi deletes the resource, and refuse deletes entirely where the stack sets protect.
   const guarded: pulumi.CustomResourceOptions = { provider, retainOnDelete: true, protect: plan.protect };
 
   const mounts = plan.mounts.map(

@@ -1,7 +1,7 @@
 /**
  * The access model written as rules, independent of the policy text: for a principal and a probe, whether the
- * model allows the request and whether the principal needs it. `verify` compares Vault's answer (from the
- * offline evaluator) with these rules.
+ * model allows the request and whether the principal needs it. `verify` compares the offline evaluator's decision
+ * with these rules.
  */
 import type { Operation } from "../acl";
 import type { SyntheticPrincipal } from "./principals";
@@ -51,7 +51,7 @@ function appExpectation(probe: Probe): Expectation {
   }
 }
 
-/** What the owner of a secret tree may do on it: full read and write, soft delete and undelete; no destroy. */
+/** Returns the owner's access to its own secret tree: read and write, soft delete and undelete, but no destroy. */
 function ownerExpectation(probe: Probe, required: boolean): Expectation {
   const target = probe.target;
   if (target.kind === "list") return allow(false);
@@ -148,7 +148,7 @@ function operatorExpectation(probe: Probe): Expectation {
   return readOnly || policyRead ? allow(false) : DENY;
 }
 
-/** Returns what the access model says about `probe` for `principal`. */
+/** Returns the access model's expectation for `principal` making the request of `probe`. */
 export function expectation(principal: SyntheticPrincipal, probe: Probe): Expectation {
   switch (principal.kind) {
     case "app":

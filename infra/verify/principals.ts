@@ -23,7 +23,7 @@ export interface SyntheticPrincipal {
   hostileValue?: string;
 }
 
-/** Fake accessors: Vault makes them at mount time, so any unique string stands in for them offline. */
+/** Returns fake accessors: Vault creates them at mount time, so any unique string can replace them offline. */
 export function syntheticAccessors(plan: Plan): Record<string, string> {
   return Object.fromEntries(plan.authBackends.map((backend) => [backend.path, `auth_${backend.type}_${backend.path.replace(/\W/g, "_")}_verify`]));
 }
@@ -108,7 +108,7 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
     // Synthetic user ids repeat in every org, so a policy that ignores the org reaches another org's user, and
     // the names do not depend on the order of the declared orgs.
     const adminUser = "verify-admin";
-    // Without an org-admin group (no groups claim), nobody is an org admin.
+    // Without an org-admin group (no groups claim) no user can be an org admin.
     if (orgAdminGroup !== undefined) {
       principals.push({
         label: `org admin ${org.id}`,
@@ -159,7 +159,7 @@ export function syntheticPrincipals(plan: Plan, accessors: Record<string, string
       });
     }
   });
-  // Claims an identity provider could send. Vault drops a rule whose rendered value holds `*` or `+`, and
+  // Claims an identity provider could send. Vault drops a rule whose rendered value contains `*` or `+`, and
   // inserts `/` as it is (unless the server sets deny_slash_in_templated_paths), which shifts the path.
   const firstOrg = orgs[0]!.id;
   const neighbour = principals.find((principal) => principal.kind === "user" && principal.org === firstOrg && principal.user?.endsWith("-2"));
