@@ -6,6 +6,7 @@ import { BaseRevisionError, buildDiff, type DiffReport } from "../diff/diff";
 import { formatDiffMarkdown, formatDiffText } from "../diff/format";
 import { AllowFileError } from "../diff/gate";
 import { RevisionError } from "../diff/revision";
+import { StackDecryptionError } from "../diff/values";
 import { parseArgs, single, UsageError } from "./args";
 import type { Command } from "./io";
 import { reportLoadError } from "./render";
@@ -74,7 +75,13 @@ export const diffCommand: Command = async (args, io) => {
       allowFile: allow === undefined ? undefined : path.resolve(io.cwd, allow),
     });
   } catch (error) {
-    if (error instanceof RevisionError || error instanceof BaseRevisionError || error instanceof AllowFileError || error instanceof PassphraseFileError) {
+    if (
+      error instanceof RevisionError ||
+      error instanceof BaseRevisionError ||
+      error instanceof AllowFileError ||
+      error instanceof PassphraseFileError ||
+      error instanceof StackDecryptionError
+    ) {
       io.stderr(`gbo-vault diff: ${error.message}\n`);
       return 2;
     }

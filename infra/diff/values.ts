@@ -113,6 +113,18 @@ function valueSlots(plan: Plan | undefined, document: StackDocument | undefined)
 }
 
 /** Decrypts one revision's values, deriving its key only when a comparison needs it. */
+/** The passphrase does not open the working tree's stack file, or one of its values is corrupt; exit 2. */
+export class StackDecryptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackDecryptionError";
+  }
+}
+
+/**
+ * Decrypts the secure values of one revision. For the working tree (`strict`) a wrong passphrase or a corrupt
+ * value is an input error; the base may have used another passphrase, so there it only becomes a note.
+ */
 class RevisionDecryptor {
   private crypter: PassphraseCrypter | undefined;
   private failed = false;
@@ -122,10 +134,16 @@ class RevisionDecryptor {
     private readonly document: StackDocument | undefined,
     private readonly passphrase: string | undefined,
     private readonly notes: string[],
+    private readonly strict = false,
   ) {}
 
+  /** Opens the stack file's encryptionsalt now, so a wrong passphrase is reported even when no value changed. */
+  check(): void {
+    if (this.passphrase !== undefined && this.document?.encryptionsalt !== undefined) this.decrypt(undefined);
+  }
+
   /** Returns the plaintext, or undefined when this revision cannot be decrypted. */
-  decrypt(ciphertext: string): string | undefined {
+  decrypt(ciphertext: string | undefined, configKey?: string): string | undefined {
     if (this.passphrase === undefined || this.failed) return undefined;
     if (this.crypter === undefined) {
       const salt = this.document?.encryptionsalt;
@@ -137,17 +155,22 @@ class RevisionDecryptor {
         this.crypter = PassphraseCrypter.fromEncryptionSalt(this.passphrase, salt);
       } catch (error) {
         if (error instanceof IncorrectPassphraseError || error instanceof InvalidCiphertextError) {
-          this.fail(`the passphrase does not decrypt the ${this.label} stack file's encryptionsalt (${error.message.split(".")[0]})`);
+          const message = `the passphrase does not decrypt the ${this.label} stack file's encryptionsalt`;
+          if (this.strict) throw new StackDecryptionError(`${message}; set PULUMI_CONFIG_PASSPHRASE to the stack's passphrase`);
+          this.fail(`${message}, so its values are compared by ciphertext only`);
           return undefined;
         }
         throw error;
       }
     }
+    if (ciphertext === undefined) return undefined;
     try {
       return this.crypter.decrypt(ciphertext);
     } catch (error) {
       if (error instanceof InvalidCiphertextError) {
-        this.notes.push(`a secure value of the ${this.label} stack file cannot be decrypted: ${error.message}`);
+        const message = `the secure value of ${configKey ?? "a key"} in the ${this.label} stack file cannot be decrypted: ${error.message}`;
+        if (this.strict) throw new StackDecryptionError(`${message}; set it again with pulumi config set --secret`);
+        this.notes.push(message);
         return undefined;
       }
       throw error;
@@ -175,9 +198,10 @@ export function diffValues(
   const baseSlots = valueSlots(base.plan, baseDocument);
   const headSlots = valueSlots(head.plan, headDocument);
   const baseDecryptor = new RevisionDecryptor("base", baseDocument, passphrase, notes);
-  const headDecryptor = new RevisionDecryptor("head", headDocument, passphrase, notes);
-  const plaintext = (leaf: Leaf, decryptor: RevisionDecryptor): string | undefined =>
-    leaf.kind === "plain" ? leaf.value : decryptor.decrypt(leaf.ciphertext);
+  const headDecryptor = new RevisionDecryptor("working tree", headDocument, passphrase, notes, true);
+  headDecryptor.check();
+  const plaintext = (leaf: Leaf, decryptor: RevisionDecryptor, configKey?: string): string | undefined =>
+    leaf.kind === "plain" ? leaf.value : decryptor.decrypt(leaf.ciphertext, configKey);
   // Values stored encrypted are fingerprinted with a key derived from the passphrase, so a pull-request comment
   // does not let readers without it brute-force short secrets; plain values use the public key.
   const secretKey = passphrase === undefined ? undefined : fingerprintKey(passphrase);
@@ -188,7 +212,7 @@ export function diffValues(
   for (const [id, after] of headSlots) {
     const before = baseSlots.get(id);
     if (before === undefined) {
-      const value = plaintext(after.leaf, headDecryptor);
+      const value = plaintext(after.leaf, headDecryptor, after.configKey);
       const shown = after.leaf.kind === "plain" ? fingerprint(after.leaf.value) : fingerprintOrEncrypted(value);
       changes.push({ location: after.location, key: after.key, configKey: after.configKey, change: "set", after: shown, storedAfter: after.leaf.kind });
       continue;
@@ -201,8 +225,8 @@ export function diffValues(
       }
       continue;
     }
-    const beforeValue = plaintext(before.leaf, baseDecryptor);
-    const afterValue = plaintext(after.leaf, headDecryptor);
+    const beforeValue = plaintext(before.leaf, baseDecryptor, before.configKey);
+    const afterValue = plaintext(after.leaf, headDecryptor, after.configKey);
     if (beforeValue === undefined || afterValue === undefined) {
       changes.push({ ...common, change: "re-encrypted or changed (no passphrase to tell)", before: fingerprintOrEncrypted(beforeValue), after: fingerprintOrEncrypted(afterValue) });
     } else if (beforeValue !== afterValue) {

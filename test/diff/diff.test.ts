@@ -311,11 +311,10 @@ describe("diff of re-encrypted values", () => {
     expect(result.stderr).toBe("");
   });
 
-  it("notes a passphrase that does not fit", async () => {
+  it("rejects a passphrase that does not fit the working tree", async () => {
     const result = await diff(scratch, "dev", "HEAD", [], { PULUMI_CONFIG_PASSPHRASE: "wrong-passphrase" });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain("re-encrypted or changed (no passphrase to tell)");
-    expect(result.stderr).toContain("the passphrase does not decrypt the base stack file's encryptionsalt");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the passphrase does not decrypt the working tree stack file's encryptionsalt");
   });
 });
 
@@ -489,5 +488,18 @@ describe("diff with an allow entry from an earlier pull request", () => {
     const result = await diff(scratch, "dev", "HEAD", ["--fail-on-destructive"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("[allowed: drive moves again]");
+  });
+});
+
+describe("diff of a corrupt secure value", () => {
+  it("exits 2 and names the key", async () => {
+    const scratch = repo();
+    const text = scratch.readStack("dev");
+    const match = /password:\n?\s*\{?\s*secure: (v1:[^:\s]+:)([A-Za-z0-9+/]{4})/.exec(text)!;
+    scratch.writeStack("dev", text.replace(`${match[1]}${match[2]}`, `${match[1]}${match[2] === "AAAA" ? "BBBB" : "AAAA"}`));
+    const result = await diff(scratch, "dev", "HEAD", [], { PULUMI_CONFIG_PASSPHRASE: DEV_PASSPHRASE });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("cannot be decrypted");
+    expect(result.stderr).toContain("gbo-vault:infrastructure.tables.password");
   });
 });
