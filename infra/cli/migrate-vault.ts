@@ -98,9 +98,11 @@ export function planVaultMigration(stack: string, root?: string): VaultMigration
     oldMount,
     newMount: layout.mount,
     notes: [
-      "'vault kv patch' fails when the new secret does not exist yet; run 'pulumi up' first, which creates it.",
-      "'pulumi up' writes these secrets from stack config and replaces a value set only in Vault, so also run each " +
-        "configSet command (or 'gbo-vault migrate-env'); 'pulumi config set' given no value reads it from standard input.",
+      "the order that keeps every value: first run each configSet command (or 'gbo-vault migrate-env'), which " +
+        "puts the value in stack config ('pulumi config set' given no value reads it from standard input); then " +
+        "'pulumi up', which writes the new secrets from stack config.",
+      "the 'vault kv patch' lines are for a Vault that this stack does not manage yet: 'pulumi up' later replaces " +
+        "a value set only in Vault, and 'vault kv patch' fails while the new secret does not exist.",
       "where several old keys feed one new key, copy only the one that holds the current value.",
     ],
     targets: [...targets.values()],

@@ -147,7 +147,7 @@ export interface Plan {
    * Old flat paths that `legacyLayout` publishes once the stack has a value for them, with the config keys
    * that feed each; the seeded ones are also in `secrets`.
    */
-  legacyPaths: Array<{ path: string; configKeys: string[] }>;
+  legacyPaths: Array<{ path: string; configKeys: string[]; missingConfigKeys: string[] }>;
   /** The stack's legacyLayout setting. */
   legacyLayout: boolean;
   orgs: Array<{ id: Id; bots: Id[] }>;
@@ -241,7 +241,9 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
     });
 
   const legacyCopies = settings.legacyLayout ? legacySecrets(settings, catalog, layout, legacy) : [];
-  secrets.push(...legacyCopies.filter((secret) => secret.keys.some((key) => key.status !== "missing")));
+  // The app replaces nothing key by key: a declared copy replaces the whole flat secret it reads, so a copy is
+  // published only once every key it carries has a value.
+  secrets.push(...legacyCopies.filter((secret) => secret.keys.every((key) => key.status !== "missing")));
   secrets.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   const policyModels = buildPolicies({
@@ -409,7 +411,11 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
     secrets,
     runtimeSecrets,
     legacyLayout: settings.legacyLayout,
-    legacyPaths: legacyCopies.map((secret) => ({ path: secret.path, configKeys: secret.keys.map((key) => key.configKey) })),
+    legacyPaths: legacyCopies.map((secret) => ({
+      path: secret.path,
+      configKeys: secret.keys.map((key) => key.configKey),
+      missingConfigKeys: [...new Set(secret.keys.filter((key) => key.status === "missing").map((key) => key.configKey))],
+    })),
     orgs: settings.orgs,
   };
   checkUniqueNames(plan);

@@ -242,7 +242,9 @@ function checkAppContract(plan: Plan, catalog: Catalog, appAcl: Acl): Violation[
               kind: "app contract",
               severity: "warning",
               path: secretPath,
-              message: `the app reads ${secretPath}, which this stack publishes once it holds a value; set ${planned.configKeys.join(", ")}`,
+              message:
+                `the app reads ${secretPath}, which this stack publishes once every key of it has a value, so that ` +
+                `the copy never replaces the live secret with fewer keys; set ${planned.missingConfigKeys.join(", ")}`,
             },
       );
       continue;

@@ -283,6 +283,14 @@ describe("legacy layout", () => {
     const password = tables.keys.find((key) => key.name === "password")!;
     expect(password.configKey).toBe("gbo-vault:infrastructure.tables.password");
   });
+  it("publishes no copy with a key missing", () => {
+    const partial = loadStack("dev", { stackText: DEV.replace(/      password:\n?\s*\{ secure: [^}]+\}\n/, "") });
+    const secretPaths = partial.plan.secrets.map((secret) => secret.path);
+    expect(secretPaths).toContain("gbo/tenants/dev/infrastructure/tables");
+    expect(secretPaths).not.toContain("gbo/tables");
+    const planned = partial.plan.legacyPaths.find((entry) => entry.path === "gbo/tables")!;
+    expect(planned.missingConfigKeys).toEqual(["gbo-vault:infrastructure.tables.password"]);
+  });
   it("leaves paths the app writes itself alone", () => {
     expect(paths(on)).not.toContain("gbo/directory");
     expect(paths(on)).not.toContain("gbo/alm");
