@@ -27,6 +27,13 @@ export function parseArgs(args: string[], spec: { valued?: string[]; flags?: str
       result.positionals.push(...args.slice(index + 1));
       break;
     }
+    if (arg === "-h" && flagNames.has("help")) {
+      result.flags.add("help");
+      continue;
+    }
+    if (arg.startsWith("-") && !arg.startsWith("--") && arg !== "-") {
+      throw new UsageError(`unknown option ${arg}`);
+    }
     if (!arg.startsWith("--") || arg === "-") {
       result.positionals.push(arg);
       continue;

@@ -5,12 +5,12 @@ const USAGE = `usage: gbo-vault <command> [options]
 
 commands:
   render <stack> [--format text|json|markdown]   print the stack's Vault layout, offline
-  verify <stack> [--format text|json|markdown] [--strict]
+  verify <stack> [--format text|json|markdown] [--json] [--strict]
                                                  prove the stack's access model offline
   acl test FILE... [--json]                      run Vault ACL case files
-  acl capabilities --policy FILE... [--identity FILE] PATH
+  acl capabilities --policy FILE... [--identity FILE] [--default-policy] [--json] PATH
                                                  print the capabilities on PATH, offline
-  migrate-env <stack> --env-file FILE [--write] [--json]
+  migrate-env <stack> --env-file FILE [--write [--overwrite]] [--json]
                                                  map a .env file onto stack config; --write sets it
   migrate-vault <stack> [--json]                 plan moving the old flat Vault layout, offline
   diff <stack> --base REF [--format text|markdown|json] [--fail-on-destructive] [--allow FILE]

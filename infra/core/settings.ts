@@ -595,7 +595,9 @@ function validatePlain(context: Context, values: Record<string, unknown>): Plain
       // store a string where the program needs an object.
       const firstField = missing && innerPath.length === 0 ? REQUIRED_OBJECT_FIELDS[key] : undefined;
       const fix =
-        firstField === undefined
+        key === "kvCasRequired"
+          ? `pulumi config rm --stack ${shellQuote(context.stack)} kvCasRequired`
+          : firstField === undefined
           ? configSetCommand(context.stack, key, innerPath, { example: exampleFor(dotted, context.stack) })
           : firstField.map((field) => configSetCommand(context.stack, key, field.split("."), { example: exampleFor(`${key}.${field}`, context.stack) })).join("; ");
       report(context, key, innerPath, message, fix);
