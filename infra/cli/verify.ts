@@ -1,13 +1,16 @@
 /** `gbo-vault verify <stack>`: proves offline that the stack's policies give each principal exactly its access. */
 import * as path from "node:path";
 import { loadCatalog } from "../core/catalog";
-import { loadProject } from "../core/project";
+import { readPassphrase } from "../core/passphrase";
+import { loadProject, stackFilePath } from "../core/project";
+import { checkSecureValues } from "../core/securecheck";
+import { YamlSource } from "../core/yamlfile";
 import { knownStacks, loadStackSettings, sharedVaultProblems, type StackSettings } from "../core/settings";
 import { loadStack } from "../core/load";
 import { formatVerifyMarkdown, formatVerifyText } from "../verify/format";
 import { reportFails, type Violation, verifyPlan } from "../verify/verify";
 import { parseArgs, single, UsageError } from "./args";
-import type { Command } from "./io";
+import type { CliIo, Command } from "./io";
 import { reportLoadError } from "./render";
 
 export const VERIFY_USAGE = `usage: gbo-vault verify <stack> [--format text|json|markdown] [--json] [--strict] [--root DIR]
@@ -52,6 +55,20 @@ function sharedVaultViolations(stack: string, root: string | undefined): Violati
   return violations;
 }
 
+/** With a passphrase in the environment, every secure value of the stack file must decrypt. */
+function secureValueViolations(stack: string, root: string | undefined, io: CliIo): Violation[] {
+  const passphrase = readPassphrase(io.env, io.cwd);
+  if (passphrase === undefined) return [];
+  const project = loadProject(root);
+  const file = stackFilePath(project, stack);
+  const source = YamlSource.read(file, path.relative(project.root, file));
+  return checkSecureValues(source, passphrase).map((problem) => ({
+    kind: "secure value",
+    severity: "error",
+    message: `${source.file}${problem.line === undefined ? "" : `:${problem.line}`}: ${problem.key}: ${problem.message}`,
+  }));
+}
+
 export const verifyCommand: Command = async (args, io) => {
   let stack: string;
   let format: string;
@@ -84,6 +101,7 @@ export const verifyCommand: Command = async (args, io) => {
   }
   const report = verifyPlan(loaded.plan, loaded.catalog);
   report.violations.push(...sharedVaultViolations(stack, root === undefined ? undefined : path.resolve(io.cwd, root)));
+  report.violations.push(...secureValueViolations(stack, root === undefined ? undefined : path.resolve(io.cwd, root), io));
   const fails = reportFails(report, { strict });
   if (format === "json") io.stdout(`${JSON.stringify({ ...report, ok: !fails }, null, 2)}\n`);
   else if (format === "markdown") io.stdout(formatVerifyMarkdown(report));

@@ -185,7 +185,8 @@ export type ViolationKind =
   | "rule without KV v2 segment"
   | "policy grants nothing"
   | "app contract"
-  | "shared Vault";
+  | "shared Vault"
+  | "secure value";
 
 /** Names the kind of an access the model does not allow. */
 export function classifyOverGrant(principal: SyntheticPrincipal, probe: Probe): ViolationKind {
