@@ -105,7 +105,12 @@ function runTestCommand(args: string[], io: CliIo): number {
   if (files.length === 0) throw new UsageError("missing case FILE");
 
   const cases: AclCase[] = [];
-  for (const file of files) cases.push(...loadCaseFile(file));
+  for (const file of files) {
+    const loaded = loadCaseFile(file);
+    // A file without cases would make the run pass while testing nothing.
+    if (loaded.length === 0) throw new UsageError(`case file ${file} contains no cases`);
+    cases.push(...loaded);
+  }
   const summary = runCases(cases);
 
   if (json) {

@@ -82,6 +82,9 @@ export const verifyCommand: Command = async (args, io) => {
     }
     if (parsed.positionals.length !== 1) throw new UsageError("verify needs exactly one stack name");
     stack = parsed.positionals[0]!;
+    if (parsed.flags.has("json") && single(parsed, "format", "json") !== "json") {
+      throw new UsageError("--json and --format name different formats; give one of them");
+    }
     format = parsed.flags.has("json") ? "json" : single(parsed, "format", "text")!;
     if (!["text", "json", "markdown"].includes(format)) throw new UsageError(`unknown format "${format}"; use text, json or markdown`);
     strict = parsed.flags.has("strict");

@@ -2,7 +2,7 @@
 import { loadLegacy } from "../migrate/legacy";
 import { type Catalog, loadCatalog } from "./catalog";
 import { buildPlan, type Plan } from "./plan";
-import { PROJECT_ROOT } from "./project";
+import { loadProject, PROJECT_ROOT } from "./project";
 import { loadStackSettings, type StackSettings } from "./settings";
 
 export interface LoadedStack {
@@ -22,6 +22,8 @@ export interface LoadStackOptions {
 
 export function loadStack(stack: string, options: LoadStackOptions = {}): LoadedStack {
   const root = options.root ?? PROJECT_ROOT;
+  // The project file first: a wrong root then reads as a missing Pulumi.yaml, not as a broken catalog.
+  loadProject(root);
   const catalog = loadCatalog(options.configDir ?? `${root}/config`);
   const configDir = options.configDir ?? `${root}/config`;
   const settings = loadStackSettings(stack, { root, catalog, stackText: options.stackText });

@@ -1,7 +1,8 @@
 /** Reading `Pulumi.yaml`: the project name, the stack config folder and the typed config defaults. */
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { validateYaml, YamlSource } from "./yamlfile";
+import { SourceError, validateYaml, YamlSource } from "./yamlfile";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -31,7 +32,14 @@ export interface ProjectFile {
 }
 
 export function loadProject(root: string = PROJECT_ROOT): ProjectFile {
-  const source = YamlSource.read(path.join(root, "Pulumi.yaml"), "Pulumi.yaml");
+  const file = path.join(root, "Pulumi.yaml");
+  if (!existsSync(file)) {
+    throw new SourceError(
+      [{ file, at: "", message: "not found; pass --root the project folder that holds Pulumi.yaml, config/ and stacks/" }],
+      `no Pulumi.yaml in ${root}`,
+    );
+  }
+  const source = YamlSource.read(file, "Pulumi.yaml");
   const project = validateYaml(source, projectSchema, "Pulumi project file");
   const config: ProjectFile["config"] = {};
   for (const [key, entry] of Object.entries(project.config ?? {})) {
