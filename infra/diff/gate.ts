@@ -32,7 +32,8 @@ const allowEntrySchema = z.strictObject({
   path: z.string().min(1),
   reason: z.string().trim().min(1, "must say why the change is safe"),
 });
-const allowFileSchema = z.union([z.null(), z.array(allowEntrySchema)]);
+// An empty file parses to null; a union would hide each entry's own error behind "Invalid input".
+const allowFileSchema = z.preprocess((value) => (value === null ? [] : value), z.array(allowEntrySchema));
 
 export type AllowEntry = z.infer<typeof allowEntrySchema>;
 
