@@ -114,6 +114,25 @@ describe("migrate-env round trip", () => {
     expect(after.startsWith(before.replace(/\n$/, ""))).toBe(true);
   });
 
+  it("renders every migrated key as set", async () => {
+    const envFile = scratch.writeEnv(".env", fullEnvText());
+    const write = await run(["migrate-env", "staging", "--env-file", envFile, "--root", scratch.root, "--write", "--json"], scratch.root, PASS);
+    expect(write.code).toBe(0);
+    const report = JSON.parse(write.stdout) as EnvMigrationReport;
+    const rendered = await run(["render", "staging", "--root", scratch.root, "--format", "json"], scratch.root, {});
+    expect(rendered.code).toBe(0);
+    const view = JSON.parse(rendered.stdout) as { secrets: Array<{ keys: Array<{ configKey: string; status: string }> }> };
+    const statusByKey = new Map(view.secrets.flatMap((secret) => secret.keys.map((key) => [key.configKey, key.status] as const)));
+    for (const entry of report.mapped) {
+      expect(statusByKey.get(entry.stackKey), entry.stackKey).toMatch(/^(secure|plain)$/);
+    }
+    // Plain settings such as the issuer URL are shown by render; secret values never are.
+    const secretVariables = new Set(report.mapped.filter((entry) => entry.secret).map((entry) => entry.variable));
+    const secretValues = FULL_ENV.filter(([variable]) => secretVariables.has(variable)).map(([, value]) => value);
+    expect(secretValues.length).toBeGreaterThan(0);
+    expectNoLeak(rendered, secretValues);
+  });
+
   it("second run reports no change", async () => {
     const envFile = scratch.writeEnv(".env", fullEnvText());
     const args = ["migrate-env", "staging", "--env-file", envFile, "--root", scratch.root, "--write"];
