@@ -12,17 +12,20 @@ import type { Plan, SecretPlan } from "../core/plan";
 
 /** Source of the secret and seeded values at run time. */
 export interface ValueSource {
-  /** The whole value of a top-level config key as a secret Output, or undefined when the key is not set. */
-  secretObject(configKey: string): pulumi.Output<unknown> | undefined;
-  /** A top-level config key holding one secret string, or undefined when it is not set. */
-  secretString(configKey: string): pulumi.Output<string> | undefined;
+  /** The whole value of a top-level config key as a secret Output; the plan asks only for keys that are set. */
+  secretObject(configKey: string): pulumi.Output<unknown>;
+  /** A top-level config key that contains one secret string, asked for only when the stack sets it. */
+  secretString(configKey: string): pulumi.Output<string>;
 }
 
-/** Reads values from the stack's Pulumi config; every read marks the value secret. */
+/**
+ * Reads values from the stack's Pulumi config with requireSecretObject and requireSecret, so every value is a
+ * secret Output and a key the plan expects but the run lacks fails the update with Pulumi's own message.
+ */
 export function configValueSource(config: pulumi.Config): ValueSource {
   return {
-    secretObject: (configKey) => config.getSecretObject<unknown>(configKey),
-    secretString: (configKey) => config.getSecret(configKey),
+    secretObject: (configKey) => config.requireSecretObject<unknown>(configKey),
+    secretString: (configKey) => config.requireSecret(configKey),
   };
 }
 
@@ -55,11 +58,7 @@ function secretDataJson(secret: SecretPlan, values: ValueSource): pulumi.Output<
   const byConfigKey = new Map<string, pulumi.Output<unknown>>();
   for (const key of secret.keys) {
     if (key.status === "missing" || key.source.literal !== undefined || byConfigKey.has(key.source.configKey)) continue;
-    const source = values.secretObject(key.source.configKey);
-    if (source === undefined) {
-      throw new Error(`config key ${key.configKey} feeds ${secret.path} but ${key.source.configKey} is not set at run time`);
-    }
-    byConfigKey.set(key.source.configKey, source);
+    byConfigKey.set(key.source.configKey, values.secretObject(key.source.configKey));
   }
   const configKeys = [...byConfigKey.keys()];
   const data = pulumi.all(configKeys.map((configKey) => byConfigKey.get(configKey)!)).apply((objects) => {

@@ -36,8 +36,8 @@ describe.each(["dev", "staging", "prod"])("resource list of %s", (stack) => {
     const { declareStack } = await import("../../infra/pulumi/program");
     const config = (parse(readFileSync(`${PROJECT_ROOT}/stacks/Pulumi.${stack}.yaml`, "utf8")) as { config: Record<string, unknown> }).config;
     const declared = declareStack(plan, {
-      secretObject: (key) => (config[`gbo-vault:${key}`] === undefined ? undefined : pulumi.secret(placeholders(config[`gbo-vault:${key}`]))),
-      secretString: (key) => (config[`gbo-vault:${key}`] === undefined ? undefined : pulumi.secret("placeholder")),
+      secretObject: (key) => pulumi.secret(placeholders(config[`gbo-vault:${key}`] ?? {})),
+      secretString: () => pulumi.secret("placeholder"),
     });
     await Promise.all(declared.resources.map((resource) => new Promise((resolve) => resource.urn.apply(resolve))));
   });
