@@ -9,7 +9,7 @@ import { RevisionError } from "../diff/revision";
 import { StackDecryptionError } from "../diff/values";
 import { parseArgs, single, UsageError } from "./args";
 import type { Command } from "./io";
-import { reportLoadError } from "./render";
+import { reportLoadError } from "./errors";
 
 export const DIFF_USAGE = `usage: gbo-vault diff <stack> --base REF [--format text|markdown|json] [--fail-on-destructive]
                       [--allow FILE] [--root DIR]

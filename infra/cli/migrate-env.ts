@@ -4,7 +4,7 @@ import { IncorrectPassphraseError, InvalidCiphertextError, PassphraseFileError }
 import { type EnvMigrationReport, migrateEnv, MigrationError } from "../migrate/env";
 import { parseArgs, single, UsageError } from "./args";
 import type { Command } from "./io";
-import { reportLoadError } from "./render";
+import { reportLoadError } from "./errors";
 
 export const MIGRATE_ENV_USAGE = `usage: gbo-vault migrate-env <stack> --env-file FILE [--write [--overwrite]] [--json] [--root DIR]
 

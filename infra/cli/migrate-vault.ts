@@ -10,7 +10,7 @@ import type { Id } from "../core/ids";
 import { loadLegacy } from "../migrate/legacy";
 import { parseArgs, single, UsageError } from "./args";
 import type { Command } from "./io";
-import { reportLoadError } from "./render";
+import { reportLoadError } from "./errors";
 
 export const MIGRATE_VAULT_USAGE = `usage: gbo-vault migrate-vault <stack> [--json] [--root DIR]
 

@@ -1,12 +1,10 @@
 /** `gbo-vault render <stack>`: prints the stack's whole Vault layout, offline and without secret values. */
 import * as path from "node:path";
-import { SourceError } from "../core/yamlfile";
 import { loadStack } from "../core/load";
-import { PlanError } from "../core/plan";
-import { StackConfigError } from "../core/settings";
 import { describeLayout } from "../render/layout";
 import { formatMarkdown, formatText } from "../render/format";
 import { parseArgs, single, UsageError } from "./args";
+import { reportLoadError } from "./errors";
 import type { Command } from "./io";
 
 export const RENDER_USAGE = `usage: gbo-vault render <stack> [--format text|json|markdown] [--root DIR]
@@ -16,17 +14,8 @@ config key that feeds each (never a value), policies with their HCL, auth backen
 objects. Needs no passphrase, no Vault and no Pulumi CLI.
 
   --format   text (default), json (one object), or markdown (for a pull-request comment)
-  --root     project folder that holds Pulumi.yaml (default: this repository)
+  --root     project folder that contains Pulumi.yaml (default: this repository)
 `;
-
-/** Prints a load error in a form that names the file, line, key and fix; returns the exit code 2. */
-export function reportLoadError(error: unknown, write: (text: string) => void): number {
-  if (error instanceof StackConfigError || error instanceof SourceError || error instanceof PlanError) {
-    write(`gbo-vault: ${error.message}\n`);
-    return 2;
-  }
-  throw error;
-}
 
 export const renderCommand: Command = async (args, io) => {
   let stack: string;

@@ -11,7 +11,7 @@ import { formatVerifyMarkdown, formatVerifyText } from "../verify/format";
 import { reportFails, type Violation, verifyPlan } from "../verify/verify";
 import { parseArgs, single, UsageError } from "./args";
 import type { CliIo, Command } from "./io";
-import { reportLoadError } from "./render";
+import { reportLoadError } from "./errors";
 
 export const VERIFY_USAGE = `usage: gbo-vault verify <stack> [--format text|json|markdown] [--json] [--strict] [--root DIR]
 

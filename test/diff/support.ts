@@ -4,9 +4,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { main } from "../../infra/cli/main";
 import { PassphraseCrypter } from "../../infra/core/passphrase";
 import { PROJECT_ROOT } from "../../infra/core/project";
+import { run, type RunResult } from "../cli-run";
 
 export const DEV_PASSPHRASE = "gbo-vault-dev-only";
 
@@ -79,28 +79,7 @@ export function writeAllowFile(repo: ScratchRepo, text: string, name = ".gbo-vau
   return file;
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in-process with `env` as its whole environment. */
-export async function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    cwd,
-    env,
-  });
-  return { code, stdout, stderr };
-}
+export { run, type RunResult } from "../cli-run";
 
 /** Runs `diff <stack> --base <ref> --root <repo>` in-process. */
 export function diff(repo: ScratchRepo, stack: string, base: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {

@@ -3,7 +3,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { main } from "../../infra/cli/main";
 import { PassphraseCrypter } from "../../infra/core/passphrase";
 import { PROJECT_ROOT } from "../../infra/core/project";
 
@@ -37,28 +36,7 @@ export function makeScratch(): Scratch {
   };
 }
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in-process with `env` as its whole environment. */
-export async function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    cwd,
-    env,
-  });
-  return { code, stdout, stderr };
-}
+export { run, type RunResult } from "../cli-run";
 
 /** Reads the value at a config path of a stack text, decrypting a `secure:` leaf with `passphrase`. */
 export function configValue(text: string, configKey: string, inner: string[], passphrase = DEV_PASSPHRASE): unknown {
