@@ -34,7 +34,7 @@ export interface VaultMove {
   patch: string;
   /** Sets the stack config key from standard input, so `pulumi up` keeps the value. */
   configSet: string;
-  /** Other old keys that feed the same new key; copy only the one that holds the current value. */
+  /** Other old keys that feed the same new key; copy only the one that has the current value. */
   alsoFrom: string[];
 }
 
@@ -103,7 +103,7 @@ export function planVaultMigration(stack: string, root?: string): VaultMigration
         "'pulumi up', which writes the new secrets from stack config.",
       "the 'vault kv patch' lines are for a Vault that this stack does not manage yet: 'pulumi up' later replaces " +
         "a value set only in Vault, and 'vault kv patch' fails while the new secret does not exist.",
-      "where several old keys feed one new key, copy only the one that holds the current value.",
+      "where several old keys feed one new key, copy only the one that has the current value.",
     ],
     targets: [...targets.values()],
     noTarget,

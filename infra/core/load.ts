@@ -12,7 +12,7 @@ export interface LoadedStack {
 }
 
 export interface LoadStackOptions {
-  /** Project root that holds `Pulumi.yaml`; defaults to this repository. */
+  /** Project root that contains `Pulumi.yaml`; defaults to this repository. */
   root?: string;
   /** Folder of the catalog files; defaults to `<root>/config`. */
   configDir?: string;

@@ -11,7 +11,7 @@ export type TemplateSegment = string & { readonly [templateBrand]: true };
 /** A path segment: a validated id, or a template that Vault fills per request. */
 export type Segment = Id | TemplateSegment;
 
-/** Where the layout lives: the KV v2 mount, the root prefix under it, and the tenant of this stack. */
+/** Location of the layout: the KV v2 mount, the root prefix under it, and the tenant of this stack. */
 export interface Layout {
   mount: string;
   prefix: string;
@@ -88,7 +88,7 @@ export function scopeRoot(layout: Layout, params: ScopeParams): string {
   }
 }
 
-/** Returns the folder that holds every org, `gbo/orgs`. */
+/** Returns the folder that contains every org, `gbo/orgs`. */
 export function orgsRoot(layout: Layout): string {
   return `${layout.prefix}/orgs`;
 }

@@ -25,7 +25,7 @@ export interface AuthBackendPlan {
   oidc?: {
     /**
      * `oidc` (browser login through Zitadel) needs the client secret, because Vault rejects an OIDC client id
-     * without one; until the stack sets it, the mount is `jwt` and accepts Zitadel-issued tokens directly.
+     * without one. Until the stack sets it, the mount is `jwt` and accepts Zitadel-issued tokens directly.
      */
     mode: "oidc" | "jwt";
     discoveryUrl: string;
@@ -244,7 +244,10 @@ export function buildPlan(settings: StackSettings, catalog: Catalog, legacy: Leg
   // The app replaces nothing key by key: a declared copy replaces the whole flat secret it reads, so a copy is
   // published only once every key it carries has a value.
   secrets.push(...legacyCopies.filter((secret) => secret.keys.every((key) => key.status !== "missing")));
-  secrets.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  secrets.sort((a, b) => {
+    if (a.path === b.path) return 0;
+    return a.path < b.path ? -1 : 1;
+  });
 
   const policyModels = buildPolicies({
     layout,

@@ -35,7 +35,7 @@ export function loadProject(root: string = PROJECT_ROOT): ProjectFile {
   const file = path.join(root, "Pulumi.yaml");
   if (!existsSync(file)) {
     throw new SourceError(
-      [{ file, at: "", message: "not found; pass --root the project folder that holds Pulumi.yaml, config/ and stacks/" }],
+      [{ file, at: "", message: "not found; pass --root the project folder that contains Pulumi.yaml, config/ and stacks/" }],
       `no Pulumi.yaml in ${root}`,
     );
   }

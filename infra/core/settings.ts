@@ -2,7 +2,7 @@
  * Stack settings: `Pulumi.yaml` defaults merged with `stacks/Pulumi.<stack>.yaml`, validated with zod and
  * against the catalog before any resource is declared.
  *
- * Secret values never enter the settings. For every seeded key the settings record whether the stack holds it
+ * Secret values never enter the settings. For every seeded key the settings record whether the stack has it
  * encrypted (`secure`), in plain text (`plain`) or not at all (`missing`), and which config key feeds it.
  */
 import { readdirSync } from "node:fs";
@@ -82,12 +82,12 @@ export interface StackSettings {
   protect: boolean;
   /** Publish the app's old flat layout next to the new one, from the same values. */
   legacyLayout: boolean;
-  /** The Vault server sets deny_slash_in_templated_paths, so a templated rule whose value holds `/` is dropped. */
+  /** The Vault server sets deny_slash_in_templated_paths, so a templated rule whose value contains `/` is dropped. */
   vaultDeniesSlashInTemplates: boolean;
   seeded: SeededSecret[];
   /** Whether the stack file carries a passphrase provider salt. */
   encryptionSalt?: string;
-  /** Which secrets provider the stack file names; undefined means the default (passphrase or service). */
+  /** Secrets provider named by the stack file; undefined means the default (passphrase or service). */
   secretsProvider?: string;
 }
 
@@ -147,7 +147,8 @@ export const SECRET_CONFIG_KEYS = ["infrastructure", "system", "oidcClientSecret
  * string forms as Pulumi's own getNumber and getBoolean do.
  */
 const integer = z.preprocess((value) => (typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value), z.number().int().min(0));
-const boolean = z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());
+const BOOLEAN_STRINGS: Readonly<Record<string, boolean>> = { true: true, false: false };
+const boolean = z.preprocess((value) => (typeof value === "string" && value in BOOLEAN_STRINGS ? BOOLEAN_STRINGS[value] : value), z.boolean());
 const seconds = integer;
 /** Ids may arrive as YAML numbers (Zitadel ids are numeric); they are path segments, so they become strings. */
 const idValue = z.preprocess((value) => (typeof value === "number" && Number.isSafeInteger(value) ? String(value) : value), z.string());
@@ -455,7 +456,7 @@ export function settingsFromSource(
     context.problems.push({
       file: source.file,
       key: "encryptionsalt",
-      message: "the stack holds secure values but names no encryptionsalt or secretsprovider, so they cannot be decrypted",
+      message: "the stack has secure values but no encryptionsalt or secretsprovider, so they cannot be decrypted",
       fix: `restore the stack file's encryptionsalt line, or re-create the values with pulumi config set --stack ${shellQuote(stack)} --secret`,
     });
   }
@@ -576,7 +577,7 @@ function validatePlain(context: Context, values: Record<string, unknown>): Plain
         context,
         key,
         [],
-        "holds a secure value, but this key is plain configuration",
+        "contains a secure value, but this key is plain configuration",
         `pulumi config set --stack ${shellQuote(context.stack)} --path ${shellQuote(key)} <value>   # without --secret`,
       );
     }
@@ -774,7 +775,8 @@ function collectSeeded(
       return;
     }
     const relative = inner.join("/");
-    const concrete = basePrefix === "" ? relative : relative === "" ? basePrefix : `${basePrefix}/${relative}`;
+    let concrete = relative;
+    if (basePrefix !== "") concrete = relative === "" ? basePrefix : `${basePrefix}/${relative}`;
     const match = relative === "" ? undefined : catalog.match(scope, concrete);
     const secret: CatalogSecret | undefined = match && candidates.includes(match.secret) ? match.secret : undefined;
     if (match !== undefined && secret !== undefined) {

@@ -64,8 +64,8 @@ export class YamlSource {
   }
 
   /**
-   * YAML syntax errors, each with its line. The parser's pretty errors stay off because they quote the source
-   * line, which may hold a secret; the line number comes from the error's offset instead.
+   * Returns the YAML syntax errors, each with its line. The parser's pretty errors stay off because they quote
+   * the source line, which may contain a secret. The line number comes from the error's offset instead.
    */
   syntaxProblems(): SourceProblem[] {
     return this.document.errors.map((error) => ({

@@ -146,7 +146,7 @@ function size(text: string): number {
 /**
  * Formats the report for a pull-request comment of at most `limit` characters (measured in UTF-8 bytes, which
  * is never less than the character count). When the report does not fit, it stops at the first line that does
- * not fit, closes any open code fence, and ends with a note that says how much was left out.
+ * not fit, closes any open code fence, and ends with a note that states how much was left out.
  */
 export function formatDiffMarkdown(report: DiffReport, limit: number = GITHUB_COMMENT_LIMIT): string {
   const sections = buildSections(report, markdownCode);

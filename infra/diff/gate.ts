@@ -17,7 +17,7 @@ export interface DestructiveChange {
   kind: DestructiveKind;
   /** Path at the base revision: the mount path, the auth mount path, or the secret path under the mount. */
   path: string;
-  /** What happens, in words. */
+  /** Description of the change, in words. */
   description: string;
   /** The allow-file reason that approves this change, when one does. */
   allowedBy?: string;

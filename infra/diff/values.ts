@@ -12,7 +12,7 @@ type Leaf = { kind: "secure"; ciphertext: string } | { kind: "plain"; value: str
 
 /** One value of the stack: a key of a managed secret, or the OIDC client secret. */
 interface ValueSlot {
-  /** Where Vault stores it, for example `secret/gbo/system/jwt` key `secret`. */
+  /** Location in Vault, for example `secret/gbo/system/jwt` key `secret`. */
   location: string;
   key: string;
   configKey: string;
@@ -37,7 +37,7 @@ export interface ValueChange {
   /** Fingerprints from `fingerprint()`, or `encrypted` when the value could not be decrypted. */
   before?: string;
   after?: string;
-  /** How the value is stored in the stack file at each revision. */
+  /** Storage of the value in the stack file at each revision: `secure` or `plain`. */
   storedBefore?: "secure" | "plain";
   storedAfter?: "secure" | "plain";
 }
@@ -123,7 +123,7 @@ export class StackDecryptionError extends Error {
 
 /**
  * Decrypts the secure values of one revision. For the working tree (`strict`) a wrong passphrase or a corrupt
- * value is an input error; the base may have used another passphrase, so there it only becomes a note.
+ * value is an input error. The base may have used another passphrase, so there it only becomes a note.
  */
 class RevisionDecryptor {
   private crypter: PassphraseCrypter | undefined;
@@ -202,8 +202,8 @@ export function diffValues(
   headDecryptor.check();
   const plaintext = (leaf: Leaf, decryptor: RevisionDecryptor, configKey?: string): string | undefined =>
     leaf.kind === "plain" ? leaf.value : decryptor.decrypt(leaf.ciphertext, configKey);
-  // Values stored encrypted are fingerprinted with a key derived from the passphrase, so a pull-request comment
-  // does not let readers without it brute-force short secrets; plain values use the public key.
+  // Values stored encrypted are fingerprinted with a key derived from the passphrase, so readers of a
+  // pull-request comment who lack it cannot brute-force short secrets. Plain values use the public key.
   const secretKey = passphrase === undefined ? undefined : fingerprintKey(passphrase);
   const fingerprintOrEncrypted = (value: string | undefined): string => (value === undefined ? "encrypted" : fingerprint(value, secretKey));
 
@@ -232,7 +232,7 @@ export function diffValues(
     } else if (beforeValue !== afterValue) {
       changes.push({ ...common, change: "changed", before: fingerprint(beforeValue, secretKey), after: fingerprint(afterValue, secretKey) });
     } else {
-      // The same plaintext, encrypted again or moved between plain text and a secure value: Vault sees no change.
+      // The same plaintext, encrypted again or moved between plain text and a secure value, writes nothing new to Vault.
       reEncryptedUnchanged += 1;
     }
   }
@@ -241,6 +241,8 @@ export function diffValues(
     const value = plaintext(before.leaf, baseDecryptor);
     changes.push({ location: before.location, key: before.key, configKey: before.configKey, change: "unset", before: fingerprintOrEncrypted(value), storedBefore: before.leaf.kind });
   }
-  changes.sort((a, b) => (a.location === b.location ? (a.key < b.key ? -1 : 1) : a.location < b.location ? -1 : 1));
+  // Code-unit order, as `<` compares strings, so the output does not depend on the machine's locale.
+  const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  changes.sort((a, b) => compare(a.location, b.location) || compare(a.key, b.key));
   return { changes, reEncryptedUnchanged, decrypted: passphrase !== undefined, notes: [...new Set(notes)] };
 }

@@ -43,7 +43,7 @@ export class MigrationError extends Error {
 
 export interface EnvMigrationOptions {
   stack: string;
-  /** Project root that holds `Pulumi.yaml`. */
+  /** Project root that contains `Pulumi.yaml`. */
   root?: string;
   /** Path of the env file, absolute or relative to `cwd`. */
   envFile: string;
@@ -234,7 +234,7 @@ export function migrateEnv(options: EnvMigrationOptions): EnvMigrationReport {
       ? target.configKey
       : `${project.name}:${target.configKey}`;
     const yamlPath = ["config", topKey, ...target.inner];
-    // A key the stack already holds encrypted stays encrypted, even when the catalog marks it plain.
+    // A key the stack already has encrypted stays encrypted, even when the catalog marks it plain.
     if (!target.secret && !isSecureLeaf(existing)) {
       edits.push({ path: yamlPath, value: candidate.value });
       continue;

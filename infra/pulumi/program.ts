@@ -97,8 +97,8 @@ export function declareStack(plan: Plan, values: ValueSource): DeclaredStack {
     }),
   );
   const base: pulumi.CustomResourceOptions = { provider };
-  // Replacing a mount or auth backend unmounts it and deletes everything in it; keep the Vault object when
-  // Pulumi deletes the resource, and refuse deletes entirely where the stack sets protect.
+  // Replacing a mount or auth backend unmounts it and deletes everything in it. So Pulumi keeps the Vault object
+  // when it deletes the resource, and refuses deletes entirely where the stack sets protect.
   const guarded: pulumi.CustomResourceOptions = { provider, retainOnDelete: true, protect: plan.protect };
 
   const mounts = plan.mounts.map(

@@ -1,6 +1,6 @@
 /**
  * The reviewer's view of one stack, built from the plan: the JSON form of `render`, and the input of the text
- * and Markdown forms. It names every secret path, key and config key, and never holds a value.
+ * and Markdown forms. It names every secret path, key and config key, and never contains a value.
  */
 import type { Catalog } from "../core/catalog";
 import type { Plan } from "../core/plan";

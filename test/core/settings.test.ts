@@ -234,7 +234,7 @@ const BROKEN: BrokenCase[] = [
     text: editDev(["  gbo-vault:protect: false\n", `  gbo-vault:protect: false\n  gbo-vault:vaultNamespace: { secure: ${DEV_CIPHERTEXT} }\n`]),
     key: "gbo-vault:vaultNamespace",
     lineText: "gbo-vault:vaultNamespace",
-    message: /holds a secure value, but this key is plain configuration/,
+    message: /contains a secure value, but this key is plain configuration/,
     fix: /^pulumi config set --stack dev --path vaultNamespace <value> {3}# without --secret$/,
   },
   {
@@ -266,7 +266,7 @@ const BROKEN: BrokenCase[] = [
     text: editDev([/^encryptionsalt: .*\n/m, ""]),
     key: "encryptionsalt",
     lineText: "",
-    message: /names no encryptionsalt or secretsprovider/,
+    message: /has secure values but no encryptionsalt or secretsprovider/,
     fix: /pulumi config set --stack dev --secret/,
   },
 ];

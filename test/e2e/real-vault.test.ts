@@ -1,7 +1,7 @@
 /**
  * End to end against a real Vault: `pulumi up` of a temporary stack on a Vault dev server, then the capabilities that
  * Vault reports compared with the offline evaluator for every principal the test can log in as. Runs
- * only where `vault` and `pulumi` are on PATH; elsewhere it is skipped and says which binary is missing,
+ * only where `vault` and `pulumi` are on PATH; elsewhere it is skipped and names the missing binary,
  * unless GBO_VAULT_E2E_REQUIRED=1 (set in CI), where a missing binary fails the run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +34,7 @@ describe.skipIf(skip)(`real Vault end to end${skip ? ` (skipped: ${skipReason})`
 
   beforeAll(async () => {
     server = await startDevServer(binaries.vault!);
-    // A dev server starts with a KV v2 mount at secret/, which the stack would collide with; a real Vault that
+    // A dev server starts with a KV v2 mount at secret/, which the stack would collide with. A real Vault that
     // already has the mount gets it imported instead (see the README).
     await server.client.request("DELETE", "sys/mounts/secret");
     issuer = await startOidcIssuer();

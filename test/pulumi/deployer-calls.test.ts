@@ -4,8 +4,8 @@ import { loadStack } from "../../infra/core/load";
 import { bindAccessors } from "../../infra/core/paths";
 
 /**
- * The Vault API calls that the Vault provider makes for the resources this program declares (create, read on
- * refresh, update and delete), for the dev stack. The deployer policy must allow every one of them.
+ * Lists the Vault API calls that the Vault provider makes for the dev stack's resources (create, read on
+ * refresh, update and delete). The deployer policy must allow every one of them.
  */
 function providerCalls(): Array<[Operation, string]> {
   const { plan } = loadStack("dev");

@@ -29,7 +29,7 @@ function ofType(run: MockRun, type: string) {
   return run.resources.filter((resource) => resource.type === type);
 }
 
-/** The (type, name) pairs the plan says the program must register, derived here independently of the program. */
+/** Returns the (type, name) pairs the plan requires, derived here independently of the program. */
 function expectedResources(run: MockRun): string[] {
   const { plan } = run;
   const out = [`${T.provider} vault`];
@@ -128,7 +128,7 @@ for (const stack of ["dev", "staging", "prod"]) {
       expect(userRole?.inputs.claimMappings).toEqual({ "urn:zitadel:iam:user:resourceowner:id": "org", sub: "user" });
     });
 
-    it("gives each bot an entity with org and bot metadata and an AppRole alias", () => {
+    it("bot entities carry org, bot and alias", () => {
       const entities = ofType(run, T.entity);
       const aliases = ofType(run, T.entityAlias);
       for (const org of run.plan.orgs) {
